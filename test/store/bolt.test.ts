@@ -1,0 +1,285 @@
+import {execFile, execFileSync} from 'node:child_process';
+import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {promisify} from 'node:util';
+import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {BoltError, openBolt, parseBolt} from '../../source/store/bolt.js';
+import {readVolumeMetadata} from '../../source/store/volume-metadata.js';
+import {REAL_A, SHARED, canExtract, cleanupExtracted, extractRealStoreA, skipReason} from '../helpers/real-store.js';
+
+const run = promisify(execFile);
+const PAGE = 4096;
+
+interface Inspected {
+  Name: string;
+  Driver: string;
+  Labels: Record<string, string> | null;
+  Options: Record<string, string> | null;
+}
+
+/** What readVolumeMetadata should say for a volume, per `docker volume inspect`. */
+function expected(v: Inspected) {
+  return {name: v.Name, driver: v.Driver, labels: v.Labels ?? {}, options: v.Options ?? {}};
+}
+
+function expectBoltError(action: () => unknown, ...parts: string[]): void {
+  let caught: unknown;
+  try {
+    action();
+  } catch (error) {
+    caught = error;
+  }
+  expect(caught).toBeInstanceOf(BoltError);
+  for (const part of parts) expect((caught as Error).message).toContain(part);
+}
+
+/** Bytes of page `id` of a 4 KiB-page file, for planting corruption. */
+function pageAt(buf: Buffer, id: number): Buffer {
+  return buf.subarray(id * PAGE, (id + 1) * PAGE);
+}
+
+const describeReal = canExtract ? describe : describe.skip;
+
+describeReal(`real-store-a volumes/metadata.db${canExtract ? '' : ` (skipped: ${skipReason})`}`, () => {
+  let root: string;
+  let file: string;
+  let original: Buffer;
+  const oracle = JSON.parse(readFileSync(join(REAL_A, 'volumes.json'), 'utf8')) as Inspected[];
+
+  beforeAll(() => {
+    root = extractRealStoreA();
+    file = join(root, 'volumes', 'metadata.db');
+    original = readFileSync(file);
+  });
+  afterAll(cleanupExtracted);
+
+  it('reads the volumes Docker reported', () => {
+    const {volumes, problems} = readVolumeMetadata(root);
+    expect(problems).toEqual([]);
+    expect([...volumes.keys()].sort()).toEqual(oracle.map((v) => v.Name).sort());
+    for (const v of oracle) expect(volumes.get(v.Name)).toEqual(expected(v));
+  });
+
+  it('walks the bucket API over an inline bucket', () => {
+    const db = openBolt(file);
+    expect(db.name).toBe(file);
+    expect(db.pageSize).toBe(PAGE);
+    expect(db.buckets()).toEqual(['volumes']);
+    const bucket = db.bucket('volumes')!;
+    expect(bucket.root).toBe(0); // two small volumes fit in the parent's value
+    expect(bucket.buckets()).toEqual([]);
+    expect([...bucket.entries()].map(([k]) => k.toString())).toEqual(oracle.map((v) => v.Name).sort());
+    expect(JSON.parse(bucket.get('appdata')!.toString())).toEqual({Name: 'appdata', Driver: 'local', Labels: null, Options: null});
+    expect(bucket.get(Buffer.from('appdata'))).toEqual(bucket.get('appdata'));
+    expect(bucket.get('nope')).toBeUndefined();
+    expect(bucket.bucket('appdata')).toBeUndefined(); // a value, not a bucket
+    expect(db.bucket('nope')).toBeUndefined();
+    expect(db.bucket('volumes')!.get('volumes')).toBeUndefined();
+  });
+
+  it('falls back to the older meta when the newer one is damaged', () => {
+    const buf = Buffer.from(original);
+    const newer = openBolt(file).txid;
+    // Whichever meta page holds the newer txid: flip a byte its checksum covers.
+    const newerPage = pageAt(buf, 0).readBigUInt64LE(16 + 48) === newer ? 0 : 1;
+    pageAt(buf, newerPage)[16 + 20] ^= 0xff;
+    const db = parseBolt(buf, 'damaged.db');
+    expect(db.txid).toBe(newer - 1n);
+    // The older transaction predates the anonymous volume, so only appdata is there.
+    expect([...db.bucket('volumes')!.entries()].map(([k]) => k.toString())).toEqual(['appdata']);
+  });
+
+  it('rejects a file with both meta pages zeroed', () => {
+    const buf = Buffer.from(original);
+    buf.fill(0, 0, 2 * PAGE);
+    expectBoltError(() => parseBolt(buf, 'zeroed.db'), 'zeroed.db', 'no valid meta page', 'page 0: bad magic');
+  });
+
+  it('rejects a truncated file, naming the missing page', () => {
+    const rootPage = Number(pageAt(original, openBolt(file).txid % 2n === 0n ? 0 : 1).readBigUInt64LE(16 + 16));
+    expectBoltError(() => parseBolt(original.subarray(0, rootPage * PAGE + 100), 'short.db'),
+      'short.db', `page ${rootPage}`, 'end of file');
+    expectBoltError(() => parseBolt(original.subarray(0, 50), 'tiny.db'), 'tiny.db', 'page 0', 'no valid meta page');
+    expectBoltError(() => parseBolt(Buffer.alloc(0), 'empty.db'), 'empty.db', 'page 0');
+  });
+
+  it('rejects a bucket whose root page id is out of range', () => {
+    const buf = Buffer.from(original);
+    // Point every 'volumes' bucket header at page 999: the bucket value follows the key.
+    for (let at = buf.indexOf('volumes'); at !== -1; at = buf.indexOf('volumes', at + 1)) {
+      buf.writeBigUInt64LE(999n, at + 'volumes'.length);
+    }
+    const db = parseBolt(buf, 'bad-root.db');
+    expectBoltError(() => [...db.bucket('volumes')!.entries()], 'bad-root.db', 'page 999', 'out of range');
+    const written = join(root, 'volumes', 'metadata.db');
+    writeFileSync(written, buf);
+    const {volumes, problems} = readVolumeMetadata(root);
+    expect(volumes.size).toBe(0);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain(written);
+    expect(problems[0]).toContain('page 999');
+    writeFileSync(written, original);
+  });
+
+  it('gives problems, not exceptions, for corrupt or missing files', () => {
+    const empty = mkdtempSync(join(tmpdir(), 'layerscope-bolt-'));
+    try {
+      expect(readVolumeMetadata(empty)).toEqual({volumes: new Map(), problems: []});
+      execFileSync('mkdir', ['-p', join(empty, 'volumes')]);
+      writeFileSync(join(empty, 'volumes', 'metadata.db'), original.subarray(0, 1000));
+      const {volumes, problems} = readVolumeMetadata(empty);
+      expect(volumes.size).toBe(0);
+      expect(problems).toEqual([expect.stringContaining(join(empty, 'volumes', 'metadata.db'))]);
+    } finally {
+      rmSync(empty, {recursive: true, force: true});
+    }
+  });
+
+  it('reads nested buckets in containerd meta.db', () => {
+    const db = openBolt(join(root, 'containerd/daemon/io.containerd.metadata.v1.bolt/meta.db'));
+    // containerd's schema: v1 / <namespace> / <object kind> / ...; Docker uses namespace "moby".
+    expect(db.buckets()).toEqual(['v1']);
+    const v1 = db.bucket('v1')!;
+    expect(v1.buckets()).toContain('moby');
+    expect(v1.get('version')).toBeDefined();
+    const moby = v1.bucket('moby')!;
+    expect(moby.buckets().length).toBeGreaterThan(0);
+    for (const kind of moby.buckets()) expect(moby.bucket(kind)).toBeDefined();
+  });
+});
+
+/** A real dockerd: the one already running, or one started here on a temp data root. */
+interface Daemon {
+  dataRoot: string;
+  /** Set when this file started the daemon and so must stop it. */
+  pid?: number;
+  tempRoot?: string;
+}
+
+async function dockerInfoRoot(): Promise<string | undefined> {
+  try {
+    return (await run('docker', ['info', '--format', '{{.DockerRootDir}}'])).stdout.trim();
+  } catch {
+    return undefined;
+  }
+}
+
+async function startDaemon(): Promise<Daemon | string> {
+  const running = await dockerInfoRoot();
+  if (running) return {dataRoot: running};
+  if (process.getuid?.() !== 0) return 'starting dockerd needs root';
+  const tempRoot = mkdtempSync(join(tmpdir(), 'layerscope-dockerd-'));
+  try {
+    await run(join(SHARED, 'real-docker/start-dockerd.sh'), [tempRoot], {timeout: 150_000});
+  } catch (error) {
+    rmSync(tempRoot, {recursive: true, force: true});
+    return `dockerd could not start: ${(error as Error).message.split('\n')[0]}`;
+  }
+  const dataRoot = await dockerInfoRoot();
+  const pid = Number(readFileSync('/var/run/docker.pid', 'utf8'));
+  // Someone else's daemon may have won the race to the socket: then it is not ours to stop.
+  if (dataRoot !== tempRoot) {
+    rmSync(tempRoot, {recursive: true, force: true});
+    return dataRoot ? {dataRoot} : 'dockerd started but does not answer';
+  }
+  return {dataRoot, pid, tempRoot};
+}
+
+async function stopDaemon(daemon: Daemon): Promise<void> {
+  if (daemon.pid === undefined) return;
+  process.kill(daemon.pid, 'SIGTERM');
+  for (let i = 0; i < 100 && existsSync(`/proc/${daemon.pid}`); i++) await new Promise((r) => setTimeout(r, 200));
+  if (daemon.tempRoot) rmSync(daemon.tempRoot, {recursive: true, force: true});
+}
+
+/** Runs jobs with at most `limit` in flight. */
+async function pool<T>(items: T[], limit: number, job: (item: T) => Promise<unknown>): Promise<void> {
+  const queue = [...items];
+  await Promise.all(Array.from({length: limit}, async () => {
+    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await job(item);
+  }));
+}
+
+describe('metadata.db written by a real dockerd (300 volumes)', () => {
+  const prefix = `lsbolt-${process.pid}-`;
+  const names = Array.from({length: 300}, (_, i) => `${prefix}${String(i).padStart(3, '0')}`);
+  const big = `${prefix}big`;
+  const bigLabel = 'x'.repeat(3 * PAGE); // one value larger than a page forces an overflow page
+  let daemon: Daemon | undefined;
+  let unavailable: string | undefined;
+  let inspected: Inspected[] = [];
+
+  beforeAll(async () => {
+    const started = await startDaemon();
+    if (typeof started === 'string') {
+      unavailable = started;
+      return;
+    }
+    daemon = started;
+    await pool(names, 8, (name) => {
+      const i = Number(name.slice(prefix.length));
+      const extra = i % 10 === 0
+        ? ['--label', 'a=b', '--label', `index=${i}`, '--opt', 'type=tmpfs', '--opt', 'device=tmpfs', '--opt', `o=size=${i}m`]
+        : [];
+      return run('docker', ['volume', 'create', ...extra, name]);
+    });
+    await run('docker', ['volume', 'create', '--label', `big=${bigLabel}`, big]);
+    inspected = JSON.parse((await run('docker', ['volume', 'inspect', ...names, big], {maxBuffer: 1 << 24})).stdout);
+  });
+
+  afterAll(async () => {
+    if (!daemon) return;
+    // Only the volumes made here: a daemon that was already running keeps everything else.
+    const made = [...names, big];
+    for (let i = 0; i < made.length; i += 100) {
+      await run('docker', ['volume', 'rm', '-f', ...made.slice(i, i + 100)]).catch(() => undefined);
+    }
+    await stopDaemon(daemon);
+  });
+
+  it('matches docker volume inspect for every volume', (ctx) => {
+    if (unavailable || !daemon) return ctx.skip(unavailable);
+    const {volumes, problems} = readVolumeMetadata(daemon.dataRoot);
+    expect(problems).toEqual([]);
+    expect(inspected).toHaveLength(names.length + 1);
+    for (const v of inspected) expect(volumes.get(v.Name)).toEqual(expected(v));
+    expect(volumes.get(`${prefix}010`)?.options).toEqual({type: 'tmpfs', device: 'tmpfs', o: 'size=10m'});
+    expect(volumes.get(big)?.labels.big).toBe(bigLabel);
+  });
+
+  it('lists exactly the volumes docker lists', async (ctx) => {
+    if (unavailable || !daemon) return ctx.skip(unavailable);
+    if (!daemon.pid) return ctx.skip('a shared dockerd may gain volumes meanwhile');
+    const listed = (await run('docker', ['volume', 'ls', '-q'])).stdout.split('\n').filter(Boolean);
+    expect([...readVolumeMetadata(daemon.dataRoot).volumes.keys()].sort()).toEqual(listed.sort());
+  });
+
+  it('reads a bucket spread over branch, leaf and overflow pages', (ctx) => {
+    if (unavailable || !daemon) return ctx.skip(unavailable);
+    const file = join(daemon.dataRoot, 'volumes', 'metadata.db');
+    const raw = readFileSync(file);
+    const db = parseBolt(raw, file);
+    const bucket = db.bucket('volumes')!;
+    const branchFlag = raw.readUInt16LE(bucket.root * db.pageSize + 8);
+    expect(branchFlag).toBe(0x01);
+    const keys = [...bucket.entries()].map(([k]) => k.toString());
+    expect(keys).toEqual([...keys].sort()); // bbolt keeps keys in byte order
+    for (const name of [...names, big]) expect(keys).toContain(name);
+    for (const name of names) expect(JSON.parse(bucket.get(name)!.toString()).Name).toBe(name);
+  });
+
+  it('detects a cycle and an out-of-range child in a branch page', (ctx) => {
+    if (unavailable || !daemon) return ctx.skip(unavailable);
+    const raw = Buffer.from(readFileSync(join(daemon.dataRoot, 'volumes', 'metadata.db')));
+    const branch = parseBolt(raw, 'x').bucket('volumes')!.root;
+    const at = branch * PAGE;
+    const lastChild = at + 16 + (raw.readUInt16LE(at + 10) - 1) * 16 + 8;
+    raw.writeBigUInt64LE(BigInt(branch), lastChild);
+    expectBoltError(() => [...parseBolt(raw, 'cycle.db').bucket('volumes')!.entries()],
+      'cycle.db', `page ${branch}`, 'cycle');
+    raw.writeBigUInt64LE(1n << 40n, lastChild);
+    expectBoltError(() => [...parseBolt(raw, 'range.db').bucket('volumes')!.entries()],
+      'range.db', `page ${1n << 40n}`, 'out of range');
+  });
+});
