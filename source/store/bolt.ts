@@ -71,15 +71,17 @@ interface LeafElement {
 
 /** Where a bucket's tree starts: a page id, or an inline page carried in its parent's value. */
 interface InlineRoot {
+  path: Buffer[];
   inline: Buffer;
-  owner: string;
 }
-type Root = {pgid: bigint} | InlineRoot;
+type Root = {path: Buffer[]; pgid: bigint} | InlineRoot;
 
 interface Context {
   buf: Buffer;
   name: string;
   meta: Meta;
+  /** Which bucket (by path) each visited page belongs to; see enter(). */
+  owners: Map<bigint, Buffer[]>;
 }
 
 export function openBolt(path: string): BoltDb {
@@ -88,10 +90,10 @@ export function openBolt(path: string): BoltDb {
 
 export function parseBolt(buf: Buffer, name: string): BoltDb {
   const meta = pickMeta(buf, name);
-  const ctx: Context = {buf, name, meta};
+  const ctx: Context = {buf, name, meta, owners: new Map()};
   // Check the root page now, so a file whose tree cannot even start fails at open.
-  enter(ctx, meta.root, new Set());
-  const root = makeBucket(ctx, {pgid: meta.root});
+  enter(ctx, meta.root, new Set(), []);
+  const root = makeBucket(ctx, {path: [], pgid: meta.root});
   return {
     name,
     pageSize: meta.pageSize,
@@ -170,8 +172,8 @@ function filePage(ctx: Context, pgid: bigint): Page {
   return {label, data: buf.subarray(start, Number(end)), ...flagsAndCount(buf, start)};
 }
 
-function inlinePage(ctx: Context, data: Buffer, owner: string): Page {
-  const label = `inline page of bucket ${JSON.stringify(owner)}`;
+function inlinePage(ctx: Context, data: Buffer, path: Buffer[]): Page {
+  const label = `inline page of ${describePath(path)}`;
   if (data.length < PAGE_HEADER) fail(ctx, label, `value too short (${data.length} bytes)`);
   return {label, data, ...flagsAndCount(data, 0)};
 }
@@ -221,13 +223,29 @@ function treePage(ctx: Context, page: Page, inline: boolean): Page {
 }
 
 function inlineLeaf(ctx: Context, root: InlineRoot): Page {
-  return treePage(ctx, inlinePage(ctx, root.inline, root.owner), true);
+  return treePage(ctx, inlinePage(ctx, root.inline, root.path), true);
 }
 
-/** Follows pgid, refusing a page already seen in this walk so a corrupt tree cannot cycle. */
-function enter(ctx: Context, pgid: bigint, seen: Set<bigint>): Page {
+function describePath(path: Buffer[]): string {
+  return path.length ? `bucket ${JSON.stringify(path.map((key) => key.toString('utf8')).join('/'))}` : 'the root bucket';
+}
+
+function samePath(a: Buffer[], b: Buffer[]): boolean {
+  return a.length === b.length && a.every((key, i) => key.equals(b[i]!));
+}
+
+/**
+ * Follows pgid for the bucket at path. In bbolt every page belongs to one bucket, so a page seen
+ * twice in one walk, or claimed by two buckets, means a cycle that could otherwise recurse forever.
+ */
+function enter(ctx: Context, pgid: bigint, seen: Set<bigint>, path: Buffer[]): Page {
   if (seen.has(pgid)) fail(ctx, `page ${pgid}`, 'page reached twice (cycle in the tree)');
   seen.add(pgid);
+  const owner = ctx.owners.get(pgid);
+  if (owner && !samePath(owner, path)) {
+    fail(ctx, `page ${pgid}`, `claimed by ${describePath(owner)} and ${describePath(path)} (cycle in the tree)`);
+  }
+  ctx.owners.set(pgid, path);
   return treePage(ctx, filePage(ctx, pgid), false);
 }
 
@@ -239,7 +257,7 @@ function* walk(ctx: Context, root: Root): Generator<LeafElement> {
   }
   const seen = new Set<bigint>();
   function* visit(pgid: bigint): Generator<LeafElement> {
-    const page = enter(ctx, pgid, seen);
+    const page = enter(ctx, pgid, seen, root.path);
     if (page.flags === LEAF) {
       yield* leafElements(ctx, page);
       return;
@@ -262,7 +280,7 @@ function find(ctx: Context, root: Root, key: Buffer): LeafElement | undefined {
     const seen = new Set<bigint>();
     let pgid = root.pgid;
     for (;;) {
-      page = enter(ctx, pgid, seen);
+      page = enter(ctx, pgid, seen, root.path);
       if (page.flags === LEAF) break;
       if (page.count === 0) fail(ctx, page.label, 'empty branch page');
       // The child to follow is the last one whose first key is <= key.
@@ -277,13 +295,13 @@ function find(ctx: Context, root: Root, key: Buffer): LeafElement | undefined {
   return undefined;
 }
 
-function subRoot(ctx: Context, element: LeafElement): Root {
-  const owner = element.key.toString('utf8');
+function subRoot(ctx: Context, parent: Buffer[], element: LeafElement): Root {
+  const path = [...parent, element.key];
   if (element.value.length < BUCKET_HEADER) {
-    fail(ctx, `bucket ${JSON.stringify(owner)}`, `bucket header too short (${element.value.length} bytes)`);
+    fail(ctx, describePath(path), `bucket header too short (${element.value.length} bytes)`);
   }
   const pgid = element.value.readBigUInt64LE(0);
-  return pgid === 0n ? {inline: element.value.subarray(BUCKET_HEADER), owner} : {pgid};
+  return pgid === 0n ? {path, inline: element.value.subarray(BUCKET_HEADER)} : {path, pgid};
 }
 
 function toKey(key: string | Buffer): Buffer {
@@ -299,7 +317,7 @@ function makeBucket(ctx: Context, root: Root): BoltBucket {
     },
     bucket(name) {
       const element = find(ctx, root, toKey(name));
-      return element && element.flags & BUCKET_LEAF ? makeBucket(ctx, subRoot(ctx, element)) : undefined;
+      return element && element.flags & BUCKET_LEAF ? makeBucket(ctx, subRoot(ctx, root.path, element)) : undefined;
     },
     *entries() {
       for (const element of walk(ctx, root)) {

@@ -1,0 +1,19 @@
+// The command table: each command module registers here; cli.ts only parses and dispatches.
+import type {Command} from './context.js';
+import {df, diff, history, images, ls, mounts, volumes} from './inspect.js';
+
+export interface CommandSpec {
+  run: Command;
+  usage: string;
+  summary: string;
+}
+
+export const COMMANDS: Record<string, CommandSpec> = {
+  images: {run: images, usage: 'images', summary: 'list images, like docker images -a'},
+  history: {run: history, usage: 'history IMAGE', summary: 'the history of an image, like docker history --no-trunc'},
+  diff: {run: diff, usage: 'diff CONTAINER | diff REF REF', summary: 'changes of a container (like docker diff) or between two images, layers or containers'},
+  ls: {run: ls, usage: 'ls REF [PATH]', summary: 'the merged tree at an image, layer (IMAGE@N) or container, with the layer of each entry'},
+  volumes: {run: volumes, usage: 'volumes', summary: 'volumes, like docker volume inspect, with sizes and users'},
+  mounts: {run: mounts, usage: 'mounts CONTAINER', summary: "a container's mounts, like docker inspect .Mounts"},
+  df: {run: df, usage: 'df', summary: 'disk usage, like docker system df -v'},
+};

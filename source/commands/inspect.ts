@@ -1,0 +1,214 @@
+// The read-only commands: images, history, diff, ls, volumes, mounts, df.
+import type {Change} from '../tree/changes.js';
+import {lookup, walk, type MergedNode} from '../tree/entry.js';
+import {containerStatus, humanAge, humanSize, modeString} from '../tree/human.js';
+import type {Image} from '../store/model.js';
+import {findContainer, findImage, resolve, RefError, type Target} from '../store/refs.js';
+import {shortId, type DockerStore} from '../store/store.js';
+import {containerUsage, imageUsage, volumeUsage} from '../store/usage.js';
+import {openStore, printJson, reportProblems, type Command, type CommandContext} from './context.js';
+import {table} from './table.js';
+
+/** Open the store, run `body`, report problems; an unknown ref is exit 1 with a message. */
+function withStore(body: (store: DockerStore, ctx: CommandContext) => number): Command {
+  return (ctx) => {
+    const store = openStore(ctx.root);
+    try {
+      return body(store, ctx);
+    } catch (err) {
+      if (err instanceof RefError) {
+        ctx.err(`layerscope: ${err.message}\n`);
+        return 1;
+      }
+      throw err;
+    } finally {
+      reportProblems(ctx, store.problemList, store.notices);
+    }
+  };
+}
+
+function need(ctx: CommandContext, count: number, usage: string): boolean {
+  if (ctx.args.length >= count) return true;
+  ctx.err(`usage: layerscope ${usage}\n`);
+  return false;
+}
+
+export const images = withStore((store, ctx) => {
+  const list = [...store.images.values()].sort((a, b) => (b.created ?? '').localeCompare(a.created ?? ''));
+  const rows = list.flatMap((image) =>
+    (image.tags.length ? image.tags : ['<none>:<none>']).map((ref) => {
+      const i = ref.lastIndexOf(':');
+      return {repository: ref.slice(0, i), tag: ref.slice(i + 1), image};
+    }),
+  );
+  if (ctx.json) {
+    printJson(ctx, rows.map(({repository, tag, image}) => ({
+      Repository: repository,
+      Tag: tag,
+      ID: image.id,
+      CreatedAt: image.created,
+      Size: image.size,
+      SizeHuman: humanSize(image.size, 3),
+      Dangling: image.dangling,
+      Intermediate: image.tags.length === 0 && image.children.length > 0,
+      Layers: image.layers.length,
+    })));
+    return 0;
+  }
+  ctx.out(table(['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE'], rows.map(({repository, tag, image}) => [repository, tag, shortId(image.id), humanAge(image.created), humanSize(image.size, 3)])));
+  return 0;
+});
+
+export interface HistoryRow {
+  ID: string;
+  CreatedAt?: string;
+  CreatedBy: string;
+  Comment: string;
+  Size: number;
+  SizeHuman: string;
+  EmptyLayer: boolean;
+  /** Index of the layer this entry made (bottom = 0), for `IMAGE@N`. */
+  Layer?: number;
+}
+
+/** `docker history`: newest first; ids of the image and its parents fill the first rows. */
+export function historyRows(store: DockerStore, image: Image): HistoryRow[] {
+  let layer = 0;
+  const rows = image.history.map((h): HistoryRow => {
+    const index = h.emptyLayer ? undefined : layer++;
+    const size = index === undefined ? 0 : store.layers.get(image.layers[index] ?? '')?.size ?? 0;
+    return {ID: '<missing>', CreatedAt: h.created, CreatedBy: h.createdBy, Comment: h.comment ?? '', Size: size, SizeHuman: humanSize(size, 3), EmptyLayer: h.emptyLayer, Layer: index};
+  });
+  rows.reverse();
+  let current: Image | undefined = image;
+  for (const row of rows) {
+    if (!current) break;
+    row.ID = current.id;
+    current = current.parent ? store.images.get(current.parent) : undefined;
+  }
+  return rows;
+}
+
+export const history = withStore((store, ctx) => {
+  if (!need(ctx, 1, 'history IMAGE')) return 2;
+  const image = findImage(store, ctx.args[0]!);
+  if (!image) throw new RefError(`${ctx.args[0]}: no such image`);
+  const rows = historyRows(store, image);
+  if (ctx.json) printJson(ctx, rows);
+  else ctx.out(table(['IMAGE', 'CREATED', 'CREATED BY', 'SIZE', 'COMMENT'], rows.map((r) => [r.ID === '<missing>' ? r.ID : shortId(r.ID), humanAge(r.CreatedAt), r.CreatedBy, r.SizeHuman, r.Comment])));
+  return 0;
+});
+
+function changeLines(list: Change[]): string {
+  return list.map((c) => `${c.kind} ${c.path}\n`).join('');
+}
+
+function changeJson(list: Change[]) {
+  return list.map((c) => ({Kind: c.kind, Path: c.path, Type: c.node.meta.kind, Size: c.node.meta.size}));
+}
+
+export const diff = withStore((store, ctx) => {
+  if (!need(ctx, 1, 'diff CONTAINER | diff REF REF')) return 2;
+  let list: Change[];
+  if (ctx.args.length === 1) {
+    const container = findContainer(store, ctx.args[0]!);
+    const target = container ? undefined : resolve(store, ctx.args[0]!, 'container');
+    if (container) list = store.containerChanges(container);
+    else list = target!.top ? store.layerChanges(target!.top) : [];
+  } else {
+    const [a, b] = [resolve(store, ctx.args[0]!), resolve(store, ctx.args[1]!)];
+    list = store.diff(a.top, b.top);
+  }
+  if (ctx.json) printJson(ctx, changeJson(list));
+  else ctx.out(changeLines(list));
+  return 0;
+});
+
+function layerLabel(store: DockerStore, target: Target, node: MergedNode): string {
+  const layer = target.top ? store.chain(target.top)[node.layer] : undefined;
+  if (!layer) return '-';
+  return layer.kind === 'image' ? `${node.layer}` : `${node.layer}:${layer.kind}`;
+}
+
+export const ls = withStore((store, ctx) => {
+  if (!need(ctx, 1, 'ls REF [PATH]')) return 2;
+  const target = resolve(store, ctx.args[0]!);
+  const path = ctx.args[1] ?? '/';
+  const view = store.merged(target.top);
+  const start = lookup(view, path);
+  if (!start) {
+    ctx.err(`layerscope: ${path}: no such file or directory in ${target.label}\n`);
+    return 1;
+  }
+  const base = path === '/' ? '/' : `/${path.split('/').filter(Boolean).join('/')}`;
+  const entries: [string, MergedNode][] = start.children ? [...walk(start, base)] : [[base, start]];
+  const chain = target.top ? store.chain(target.top) : [];
+  if (ctx.json) {
+    printJson(ctx, entries.map(([p, n]) => ({
+      Path: p, Type: n.meta.kind, Mode: n.meta.mode & 0o7777, Uid: n.meta.uid, Gid: n.meta.gid, Size: n.meta.size,
+      LinkTarget: n.meta.target, Layer: n.layer, LayerId: chain[n.layer]?.id,
+    })));
+    return 0;
+  }
+  ctx.out(table(['MODE', 'UID:GID', 'SIZE', 'LAYER', 'PATH'], entries.map(([p, n]) => [
+    modeString(n.meta.mode), `${n.meta.uid}:${n.meta.gid}`, String(n.meta.size), layerLabel(store, target, n),
+    n.meta.target !== undefined ? `${p} -> ${n.meta.target}` : p,
+  ])));
+  return 0;
+});
+
+export const volumes = withStore((store, ctx) => {
+  const usage = volumeUsage(store);
+  if (ctx.json) {
+    printJson(ctx, usage.map(({volume: v, size, links}) => ({
+      CreatedAt: v.createdAt, Driver: v.driver, Labels: v.labels, Mountpoint: v.mountpoint, Name: v.name, Options: v.options, Scope: v.scope,
+      UsageData: {RefCount: links, Size: size},
+    })));
+    return 0;
+  }
+  ctx.out(table(['DRIVER', 'VOLUME NAME', 'LINKS', 'SIZE', 'USED BY'], usage.map(({volume: v, size, links}) => [
+    v.driver, v.name, String(links), humanSize(size), v.usedBy.map((id) => store.containers.find((c) => c.id === id)?.name ?? shortId(id)).join(','),
+  ])));
+  return 0;
+});
+
+export const mounts = withStore((store, ctx) => {
+  if (!need(ctx, 1, 'mounts CONTAINER')) return 2;
+  const c = findContainer(store, ctx.args[0]!);
+  if (!c) throw new RefError(`${ctx.args[0]}: no such container`);
+  if (ctx.json) {
+    printJson(ctx, c.mounts);
+    return 0;
+  }
+  const rows = c.mounts.map((m) => [m.Type, m.Name ?? '', m.Source, m.Destination, m.RW ? 'rw' : 'ro', m.Driver ?? '', m.Mode, m.Propagation]);
+  for (const [dest, opts] of Object.entries(c.tmpfs)) rows.push(['tmpfs', '', '', dest, 'rw', '', opts, '']);
+  ctx.out(table(['TYPE', 'NAME', 'SOURCE', 'DESTINATION', 'RW', 'DRIVER', 'MODE', 'PROPAGATION'], rows));
+  return 0;
+});
+
+export const df = withStore((store, ctx) => {
+  const imgs = imageUsage(store).sort((a, b) => (b.image.created ?? '').localeCompare(a.image.created ?? ''));
+  const ctrs = containerUsage(store);
+  const vols = volumeUsage(store);
+  if (ctx.json) {
+    printJson(ctx, {
+      Images: imgs.map((u) => ({ID: u.image.id, RepoTags: u.image.tags, Created: u.image.created, Size: u.size, SharedSize: u.sharedSize, UniqueSize: u.uniqueSize, Containers: u.containers})),
+      Containers: ctrs.map((u) => ({ID: u.container.id, Names: [u.container.name], Image: u.container.imageRef, State: u.container.state, SizeRw: u.sizeRw, LocalVolumes: u.localVolumes})),
+      Volumes: vols.map((u) => ({Name: u.volume.name, Driver: u.volume.driver, Links: u.links, Size: u.size})),
+    });
+    return 0;
+  }
+  ctx.out('Images space usage:\n\n');
+  ctx.out(table(['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE', 'SHARED SIZE', 'UNIQUE SIZE', 'CONTAINERS'], imgs.flatMap((u) =>
+    (u.image.tags.length ? u.image.tags : ['<none>:<none>']).map((ref) => {
+      const i = ref.lastIndexOf(':');
+      return [ref.slice(0, i), ref.slice(i + 1), shortId(u.image.id), humanAge(u.image.created), humanSize(u.size, 3), humanSize(u.sharedSize), humanSize(u.uniqueSize), String(u.containers)];
+    }))));
+  ctx.out('\nContainers space usage:\n\n');
+  ctx.out(table(['CONTAINER ID', 'IMAGE', 'LOCAL VOLUMES', 'SIZE', 'STATUS', 'NAMES'], ctrs.map((u) => [
+    shortId(u.container.id), u.container.imageRef, String(u.localVolumes), humanSize(u.sizeRw, 3), containerStatus(u.container.state, u.container.exitCode, u.container.startedAt, u.container.finishedAt), u.container.name,
+  ])));
+  ctx.out('\nLocal Volumes space usage:\n\n');
+  ctx.out(table(['VOLUME NAME', 'LINKS', 'SIZE'], vols.map((u) => [u.volume.name, String(u.links), humanSize(u.size)])));
+  return 0;
+});

@@ -1,0 +1,630 @@
+// Layer tars in the OCI/Docker form, streamed both ways:
+//   writeLayerTar: diff dir (overlay2 form: char-device 0/0 whiteouts, trusted.overlay.opaque dirs)
+//                  -> deterministic tar (sorted, fixed header layout, `.wh.` whiteouts);
+//   applyLayerTar: tar -> diff dir, converting `.wh.` entries back and refusing entries that escape.
+// Both report the raw header bytes and file payloads to an optional SplitSink, which is how Docker's
+// tar-split metadata is produced, so `save` can later re-emit byte-identical tars.
+import {createHash} from 'node:crypto';
+import {execFileSync} from 'node:child_process';
+import {createReadStream} from 'node:fs';
+import * as fsp from 'node:fs/promises';
+import type {Stats} from 'node:fs';
+import {join, posix} from 'node:path';
+import type {Readable} from 'node:stream';
+import {getAttributeSync, listAttributesSync, setAttributeSync} from 'fs-xattr';
+
+export const WHITEOUT_PREFIX = '.wh.';
+export const OPAQUE_MARKER = '.wh..wh..opq';
+export const OPAQUE_XATTR = 'trusted.overlay.opaque';
+/** sha256 of an empty layer tar (two zero blocks): Docker marks such steps `empty_layer`. */
+export const EMPTY_TAR_DIGEST = 'sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef';
+
+/** Receives the raw tar bytes that are not file contents, and one call per entry (tar-split). */
+export interface SplitSink {
+  segment(raw: Buffer): void;
+  file(name: string, size: number, crc64: Buffer | null): void;
+}
+
+export interface TarResult {
+  /** `sha256:<hex>` of the uncompressed tar bytes */
+  diffId: string;
+  bytes: number;
+}
+
+// ---------------------------------------------------------------- CRC-64/ISO (tar-split payload checksum)
+
+const CRC_HI = new Uint32Array(256);
+const CRC_LO = new Uint32Array(256);
+for (let i = 0; i < 256; i++) {
+  // Reflected ISO polynomial 0xD800000000000000, kept as two 32-bit halves for speed.
+  let hi = 0;
+  let lo = i;
+  for (let k = 0; k < 8; k++) {
+    const carry = lo & 1;
+    lo = ((lo >>> 1) | ((hi & 1) << 31)) >>> 0;
+    hi = hi >>> 1;
+    if (carry) hi = (hi ^ 0xd8000000) >>> 0;
+  }
+  CRC_HI[i] = hi;
+  CRC_LO[i] = lo;
+}
+
+export class Crc64 {
+  private hi = 0xffffffff;
+  private lo = 0xffffffff;
+  update(buf: Buffer): void {
+    let {hi, lo} = this;
+    for (let i = 0; i < buf.length; i++) {
+      const idx = (lo ^ buf[i]!) & 0xff;
+      lo = ((lo >>> 8) | ((hi & 0xff) << 24)) >>> 0;
+      hi = hi >>> 8;
+      hi = (hi ^ CRC_HI[idx]!) >>> 0;
+      lo = (lo ^ CRC_LO[idx]!) >>> 0;
+    }
+    this.hi = hi;
+    this.lo = lo;
+  }
+  digest(): Buffer {
+    const out = Buffer.alloc(8);
+    out.writeUInt32BE((this.hi ^ 0xffffffff) >>> 0, 0);
+    out.writeUInt32BE((this.lo ^ 0xffffffff) >>> 0, 4);
+    return out;
+  }
+}
+
+// ---------------------------------------------------------------- header encoding
+
+export type EntryType = 'file' | 'dir' | 'symlink' | 'hardlink' | 'char' | 'block' | 'fifo';
+const TYPEFLAG: Record<EntryType, string> = {file: '0', hardlink: '1', symlink: '2', char: '3', block: '4', dir: '5', fifo: '6'};
+const TYPE_BITS: Record<EntryType, number> = {file: 0o100000, hardlink: 0o100000, symlink: 0o120000, char: 0o20000, block: 0o60000, dir: 0o40000, fifo: 0o10000};
+const MAX_OCTAL_8 = 0o7777777;
+const MAX_OCTAL_12 = 0o77777777777;
+
+export interface TarHeader {
+  name: string;
+  type: EntryType;
+  /** permission bits incl. setuid/setgid/sticky */
+  mode: number;
+  uid: number;
+  gid: number;
+  size: number;
+  mtime: number;
+  linkname: string;
+  devmajor: number;
+  devminor: number;
+  xattrs: Record<string, Buffer>;
+}
+
+function octal(buf: Buffer, off: number, len: number, value: number): void {
+  buf.write(value.toString(8).padStart(len - 1, '0') + '\0', off, len, 'ascii');
+}
+
+function paxRecord(key: string, value: Buffer): Buffer {
+  const body = Buffer.concat([Buffer.from(` ${key}=`), value, Buffer.from('\n')]);
+  let len = body.length + 1;
+  while (String(len).length + body.length !== len) len = String(len).length + body.length;
+  return Buffer.concat([Buffer.from(String(len)), body]);
+}
+
+function ustarBlock(h: {name: string; prefix: string; mode: number; uid: number; gid: number; size: number; mtime: number; typeflag: string; linkname: string; devmajor: number; devminor: number}): Buffer {
+  const b = Buffer.alloc(512);
+  b.write(h.name, 0, 100, 'utf8');
+  octal(b, 100, 8, h.mode);
+  octal(b, 108, 8, h.uid);
+  octal(b, 116, 8, h.gid);
+  octal(b, 124, 12, h.size);
+  octal(b, 136, 12, h.mtime);
+  b.write(h.typeflag, 156, 1, 'ascii');
+  b.write(h.linkname, 157, 100, 'utf8');
+  b.write('ustar\u000000', 257, 8, 'ascii');
+  octal(b, 329, 8, h.devmajor);
+  octal(b, 337, 8, h.devminor);
+  b.write(h.prefix, 345, 155, 'utf8');
+  b.fill(0x20, 148, 156);
+  let sum = 0;
+  for (const byte of b) sum += byte;
+  b.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 8, 'ascii');
+  return b;
+}
+
+function padding(size: number): Buffer {
+  return Buffer.alloc((512 - (size % 512)) % 512);
+}
+
+/** Split a name into ustar prefix/name, or null when it needs a PAX path record. */
+function splitUstarName(name: string): [string, string] | null {
+  const bytes = Buffer.byteLength(name);
+  if (bytes <= 100) return ['', name];
+  for (let i = name.indexOf('/'); i !== -1; i = name.indexOf('/', i + 1)) {
+    const prefix = name.slice(0, i);
+    const rest = name.slice(i + 1);
+    if (Buffer.byteLength(prefix) <= 155 && Buffer.byteLength(rest) <= 100 && rest.length > 0) return [prefix, rest];
+  }
+  return null;
+}
+
+/** Encode one entry as (optional PAX header +) ustar header. Deterministic: no atime/ctime, no names. */
+export function encodeHeader(h: TarHeader): Buffer {
+  const pax: Buffer[] = [];
+  const split = splitUstarName(h.name);
+  if (!split) pax.push(paxRecord('path', Buffer.from(h.name)));
+  if (Buffer.byteLength(h.linkname) > 100) pax.push(paxRecord('linkpath', Buffer.from(h.linkname)));
+  if (h.uid > MAX_OCTAL_8) pax.push(paxRecord('uid', Buffer.from(String(h.uid))));
+  if (h.gid > MAX_OCTAL_8) pax.push(paxRecord('gid', Buffer.from(String(h.gid))));
+  if (h.size > MAX_OCTAL_12) pax.push(paxRecord('size', Buffer.from(String(h.size))));
+  for (const key of Object.keys(h.xattrs).sort()) pax.push(paxRecord(`SCHILY.xattr.${key}`, h.xattrs[key]!));
+  const main = ustarBlock({
+    name: split ? split[1] : truncateBytes(h.name, 100),
+    prefix: split ? split[0] : '',
+    mode: h.mode | TYPE_BITS[h.type],
+    uid: Math.min(h.uid, MAX_OCTAL_8),
+    gid: Math.min(h.gid, MAX_OCTAL_8),
+    size: h.size > MAX_OCTAL_12 ? 0 : h.size,
+    mtime: Math.max(0, Math.min(h.mtime, MAX_OCTAL_12)),
+    typeflag: TYPEFLAG[h.type],
+    linkname: truncateBytes(h.linkname, 100),
+    devmajor: h.devmajor,
+    devminor: h.devminor,
+  });
+  if (pax.length === 0) return main;
+  const body = Buffer.concat(pax);
+  const dir = posix.dirname(h.name.replace(/\/$/, ''));
+  const paxName = truncateBytes(posix.join(dir, 'PaxHeaders.0', posix.basename(h.name)), 100);
+  const paxHead = ustarBlock({name: paxName, prefix: '', mode: 0, uid: 0, gid: 0, size: body.length, mtime: 0, typeflag: 'x', linkname: '', devmajor: 0, devminor: 0});
+  return Buffer.concat([paxHead, body, padding(body.length), main]);
+}
+
+function truncateBytes(s: string, max: number): string {
+  const b = Buffer.from(s);
+  return b.length <= max ? s : b.subarray(0, max).toString('utf8');
+}
+
+// ---------------------------------------------------------------- writer
+
+/** xattrs that describe overlay internals or host labels, never layer content. */
+function isPrivateXattr(name: string): boolean {
+  return name.startsWith('trusted.overlay.') || name.startsWith('user.overlay.') || name === 'security.selinux';
+}
+
+function readXattrs(path: string): Record<string, Buffer> {
+  const out: Record<string, Buffer> = {};
+  for (const name of listAttributesSync(path)) {
+    if (!isPrivateXattr(name)) out[name] = getAttributeSync(path, name);
+  }
+  return out;
+}
+
+function isWhiteoutDevice(st: Stats): boolean {
+  return st.isCharacterDevice() && st.rdev === 0;
+}
+
+function isOpaque(path: string): boolean {
+  try {
+    return getAttributeSync(path, OPAQUE_XATTR).toString() === 'y';
+  } catch {
+    return false;
+  }
+}
+
+function major(rdev: number): number {
+  return ((rdev >> 8) & 0xfff) | ((rdev >>> 32) & ~0xfff);
+}
+function minor(rdev: number): number {
+  return (rdev & 0xff) | ((rdev >> 12) & 0xfff00);
+}
+
+function headerFromStat(name: string, st: Stats, type: EntryType): TarHeader {
+  return {
+    name, type, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, size: 0,
+    mtime: Math.floor(st.mtimeMs / 1000), linkname: '', devmajor: 0, devminor: 0, xattrs: {},
+  };
+}
+
+/**
+ * Stream a diff dir as a layer tar. Entries are sorted bytewise per directory (depth-first), header
+ * fields come only from lstat (no user-name lookup, no atime/ctime), so the same diff dir always gives
+ * the same bytes and therefore the same diff id.
+ */
+export async function* layerTarChunks(diffDir: string, split?: SplitSink): AsyncGenerator<Buffer> {
+  const seenInodes = new Map<string, string>();
+  let pending: Buffer[] = [];
+  const flushSegment = (): void => {
+    if (split && pending.length) split.segment(Buffer.concat(pending));
+    pending = [];
+  };
+
+  async function* emit(h: TarHeader, contentPath?: string): AsyncGenerator<Buffer> {
+    const head = encodeHeader(h);
+    pending.push(head);
+    yield head;
+    if (!contentPath || h.size === 0) {
+      flushSegment();
+      split?.file(h.name, 0, null);
+      return;
+    }
+    flushSegment();
+    const crc = new Crc64();
+    let seen = 0;
+    for await (const chunk of createReadStream(contentPath) as AsyncIterable<Buffer>) {
+      const part = seen + chunk.length > h.size ? chunk.subarray(0, h.size - seen) : chunk;
+      seen += part.length;
+      crc.update(part);
+      yield part;
+      if (seen >= h.size) break;
+    }
+    if (seen !== h.size) throw new Error(`layer tar: ${contentPath} changed size while being archived`);
+    split?.file(h.name, h.size, crc.digest());
+    const pad = padding(h.size);
+    if (pad.length) {
+      pending.push(pad);
+      yield pad;
+    }
+  }
+
+  async function* walk(rel: string): AsyncGenerator<Buffer> {
+    const names = (await fsp.readdir(join(diffDir, rel))).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    for (const base of names) {
+      const relPath = rel ? `${rel}/${base}` : base;
+      const abs = join(diffDir, relPath);
+      const st = await fsp.lstat(abs);
+      if (st.isDirectory()) {
+        const h = headerFromStat(`${relPath}/`, st, 'dir');
+        h.xattrs = readXattrs(abs);
+        yield* emit(h);
+        if (isOpaque(abs)) {
+          const wo = headerFromStat(`${relPath}/${OPAQUE_MARKER}`, st, 'file');
+          yield* emit(wo);
+        }
+        yield* walk(relPath);
+      } else if (isWhiteoutDevice(st)) {
+        const dir = posix.dirname(relPath);
+        const h = headerFromStat(dir === '.' ? `${WHITEOUT_PREFIX}${base}` : `${dir}/${WHITEOUT_PREFIX}${base}`, st, 'file');
+        h.mode = 0o600;
+        yield* emit(h);
+      } else if (st.isSymbolicLink()) {
+        const h = headerFromStat(relPath, st, 'symlink');
+        h.linkname = await fsp.readlink(abs);
+        yield* emit(h);
+      } else {
+        const inodeKey = `${st.dev}:${st.ino}`;
+        const first = st.nlink > 1 ? seenInodes.get(inodeKey) : undefined;
+        if (first !== undefined) {
+          const h = headerFromStat(relPath, st, 'hardlink');
+          h.linkname = first;
+          h.xattrs = readXattrs(abs);
+          yield* emit(h);
+          continue;
+        }
+        if (st.nlink > 1) seenInodes.set(inodeKey, relPath);
+        if (st.isFile()) {
+          const h = headerFromStat(relPath, st, 'file');
+          h.size = st.size;
+          h.xattrs = readXattrs(abs);
+          yield* emit(h, abs);
+        } else if (st.isCharacterDevice() || st.isBlockDevice() || st.isFIFO()) {
+          const h = headerFromStat(relPath, st, st.isFIFO() ? 'fifo' : st.isBlockDevice() ? 'block' : 'char');
+          h.devmajor = st.isFIFO() ? 0 : major(st.rdev);
+          h.devminor = st.isFIFO() ? 0 : minor(st.rdev);
+          yield* emit(h);
+        } else {
+          throw new Error(`layer tar: ${abs} is a socket or unknown file type, which a layer cannot hold`);
+        }
+      }
+    }
+  }
+
+  yield* walk('');
+  const end = Buffer.alloc(1024);
+  pending.push(end);
+  yield end;
+  flushSegment();
+}
+
+/** Write the layer tar of `diffDir` to `out` (if given) and return its diff id. */
+export async function writeLayerTar(diffDir: string, out?: NodeJS.WritableStream, split?: SplitSink): Promise<TarResult> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  for await (const chunk of layerTarChunks(diffDir, split)) {
+    hash.update(chunk);
+    bytes += chunk.length;
+    if (out && !out.write(chunk)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+  }
+  return {diffId: `sha256:${hash.digest('hex')}`, bytes};
+}
+
+// ---------------------------------------------------------------- reader
+
+/** Pull-style reader over a stream that hashes every byte it consumes (the diff id covers them all). */
+class ByteReader {
+  private buf: Buffer = Buffer.alloc(0);
+  private readonly it: AsyncIterator<Buffer>;
+  private done = false;
+  readonly hash = createHash('sha256');
+  bytes = 0;
+
+  constructor(input: Readable) {
+    this.it = (input as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  }
+
+  private async fill(): Promise<boolean> {
+    if (this.done) return false;
+    const next = await this.it.next();
+    if (next.done) {
+      this.done = true;
+      return false;
+    }
+    const chunk = Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value);
+    this.hash.update(chunk);
+    this.bytes += chunk.length;
+    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
+    return true;
+  }
+
+  /** Exactly n bytes, or fewer only at end of stream. */
+  async read(n: number): Promise<Buffer> {
+    while (this.buf.length < n && (await this.fill()));
+    const out = this.buf.subarray(0, n);
+    this.buf = this.buf.subarray(out.length);
+    return out;
+  }
+
+  /** Hand n bytes to `sink` chunk by chunk without buffering them all. */
+  async pipe(n: number, sink: (chunk: Buffer) => Promise<void>): Promise<void> {
+    let left = n;
+    while (left > 0) {
+      if (this.buf.length === 0 && !(await this.fill())) throw new Error('unexpected end of tar inside a file');
+      const part = this.buf.subarray(0, Math.min(left, this.buf.length));
+      this.buf = this.buf.subarray(part.length);
+      left -= part.length;
+      await sink(part);
+    }
+  }
+
+  async drain(): Promise<Buffer> {
+    while (await this.fill());
+    const rest = this.buf;
+    this.buf = Buffer.alloc(0);
+    return rest;
+  }
+}
+
+function cstr(b: Buffer): string {
+  const z = b.indexOf(0);
+  return (z === -1 ? b : b.subarray(0, z)).toString('utf8');
+}
+
+function parseNumeric(b: Buffer): number {
+  if (b[0]! & 0x80) {
+    let v = 0;
+    for (let i = 1; i < b.length; i++) v = v * 256 + b[i]!;
+    return v + (b[0]! & 0x3f) * 256 ** (b.length - 1);
+  }
+  const s = cstr(b).trim();
+  return s ? parseInt(s, 8) : 0;
+}
+
+function parsePax(body: Buffer): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  let off = 0;
+  while (off < body.length) {
+    const sp = body.indexOf(0x20, off);
+    if (sp === -1) break;
+    const len = parseInt(body.subarray(off, sp).toString('ascii'), 10);
+    if (!(len > 0)) break;
+    const rec = body.subarray(sp + 1, off + len - 1);
+    const eq = rec.indexOf(0x3d);
+    if (eq !== -1) out.set(rec.subarray(0, eq).toString('utf8'), Buffer.from(rec.subarray(eq + 1)));
+    off += len;
+  }
+  return out;
+}
+
+export interface ReadEntry extends TarHeader {
+  /** raw tar type flag, for error messages */
+  typeflag: string;
+}
+
+const TYPE_OF_FLAG: Record<string, EntryType> = {'0': 'file', '\0': 'file', '7': 'file', '1': 'hardlink', '2': 'symlink', '3': 'char', '4': 'block', '5': 'dir', '6': 'fifo'};
+
+/**
+ * Iterate the entries of a tar stream. `onEntry` must consume exactly `size` content bytes through
+ * `content` (or call it with a no-op sink to skip them).
+ */
+export async function readTar(
+  input: Readable,
+  onEntry: (e: ReadEntry, content: (sink: (chunk: Buffer) => Promise<void>) => Promise<void>) => Promise<void>,
+  split?: SplitSink,
+): Promise<TarResult> {
+  const r = new ByteReader(input);
+  let raw: Buffer[] = [];
+  let pax = new Map<string, Buffer>();
+  let longName: string | undefined;
+  let longLink: string | undefined;
+  for (;;) {
+    const block = await r.read(512);
+    if (block.length === 0) break;
+    if (block.length < 512) throw new Error('tar: truncated header block');
+    raw.push(block);
+    if (block.every((b) => b === 0)) {
+      // End of archive: everything that follows (second zero block, record padding) is kept verbatim.
+      raw.push(await r.drain());
+      break;
+    }
+    const typeflag = String.fromCharCode(block[156]!);
+    const size = parseNumeric(block.subarray(124, 136));
+    const padded = size + ((512 - (size % 512)) % 512);
+    if (typeflag === 'x' || typeflag === 'g' || typeflag === 'L' || typeflag === 'K') {
+      const body = await r.read(padded);
+      raw.push(body);
+      const data = body.subarray(0, size);
+      if (typeflag === 'x') for (const [k, v] of parsePax(data)) pax.set(k, v);
+      else if (typeflag === 'L') longName = cstr(data);
+      else if (typeflag === 'K') longLink = cstr(data);
+      continue;
+    }
+    const type = TYPE_OF_FLAG[typeflag];
+    const magic = block.subarray(257, 263).toString('latin1');
+    const prefix = magic === 'ustar\0' ? cstr(block.subarray(345, 500)) : '';
+    let name = cstr(block.subarray(0, 100));
+    if (prefix) name = `${prefix}/${name}`;
+    if (longName !== undefined) name = longName;
+    if (pax.has('path')) name = pax.get('path')!.toString('utf8');
+    let linkname = longLink ?? cstr(block.subarray(157, 257));
+    if (pax.has('linkpath')) linkname = pax.get('linkpath')!.toString('utf8');
+    const xattrs: Record<string, Buffer> = {};
+    for (const [k, v] of pax) if (k.startsWith('SCHILY.xattr.')) xattrs[k.slice('SCHILY.xattr.'.length)] = v;
+    const num = (key: string, fallback: number): number => (pax.has(key) ? Number(pax.get(key)!.toString()) : fallback);
+    const entry: ReadEntry = {
+      name, linkname, xattrs, typeflag,
+      type: type ?? 'file',
+      mode: parseNumeric(block.subarray(100, 108)) & 0o7777,
+      uid: num('uid', parseNumeric(block.subarray(108, 116))),
+      gid: num('gid', parseNumeric(block.subarray(116, 124))),
+      size: num('size', size),
+      mtime: Math.floor(num('mtime', parseNumeric(block.subarray(136, 148)))),
+      devmajor: parseNumeric(block.subarray(329, 337)),
+      devminor: parseNumeric(block.subarray(337, 345)),
+    };
+    pax = new Map();
+    longName = longLink = undefined;
+    if (!type) throw new Error(`tar entry "${name}": unsupported tar entry type '${typeflag}'`);
+    if (split) split.segment(Buffer.concat(raw));
+    raw = [];
+    const contentSize = entry.type === 'file' ? entry.size : 0;
+    const crc = new Crc64();
+    let consumed = false;
+    await onEntry(entry, async (sink) => {
+      consumed = true;
+      await r.pipe(contentSize, async (chunk) => {
+        crc.update(chunk);
+        await sink(chunk);
+      });
+    });
+    if (!consumed) await r.pipe(contentSize, async (chunk) => crc.update(chunk));
+    split?.file(name, contentSize, contentSize > 0 ? crc.digest() : null);
+    const pad = await r.read(padded - contentSize);
+    if (pad.length) raw.push(pad);
+  }
+  if (split && raw.length) split.segment(Buffer.concat(raw));
+  return {diffId: `sha256:${r.hash.digest('hex')}`, bytes: r.bytes};
+}
+
+// ---------------------------------------------------------------- applier
+
+/** Normalise a tar entry name to a clean relative path, or throw naming the entry. */
+export function cleanEntryName(name: string): string {
+  const trimmed = name.replace(/^(\.\/)+/, '').replace(/\/+$/, '');
+  if (name.startsWith('/')) throw new Error(`tar entry "${name}": absolute path names are not allowed in a layer`);
+  const parts = trimmed.split('/').filter((p) => p !== '' && p !== '.');
+  if (parts.includes('..')) throw new Error(`tar entry "${name}": ".." path components are not allowed in a layer`);
+  return parts.join('/');
+}
+
+/** Refuse paths that would pass through a symlink already extracted into the diff dir. */
+async function assertNoSymlinkParents(root: string, rel: string, entryName: string): Promise<void> {
+  const parts = rel.split('/');
+  let cur = root;
+  for (const part of parts.slice(0, -1)) {
+    cur = join(cur, part);
+    const st = await fsp.lstat(cur).catch(() => null);
+    if (!st) return;
+    if (st.isSymbolicLink()) throw new Error(`tar entry "${entryName}": path goes through symlink "${part}", which could escape the layer`);
+    if (!st.isDirectory()) throw new Error(`tar entry "${entryName}": parent "${part}" is not a directory`);
+  }
+}
+
+async function removeExisting(path: string, keepDir: boolean): Promise<void> {
+  const st = await fsp.lstat(path).catch(() => null);
+  if (!st || (keepDir && st.isDirectory())) return;
+  await fsp.rm(path, {recursive: true, force: true});
+}
+
+function mknod(path: string, kind: 'c' | 'b' | 'p', major = 0, minor = 0, mode = 0): void {
+  // Node has no mknod(2); the coreutils tool is the portable way to make devices and whiteouts.
+  const args = ['-m', mode.toString(8).padStart(4, '0'), path, kind];
+  if (kind !== 'p') args.push(String(major), String(minor));
+  execFileSync('mknod', args, {stdio: ['ignore', 'ignore', 'pipe']});
+}
+
+export interface ApplyOptions {
+  split?: SplitSink;
+  /** Change ownership to the uid/gid in the tar (needs root; default: when running as root). */
+  chown?: boolean;
+}
+
+/**
+ * Extract a layer tar into an (empty or partly filled) diff dir in overlay2 form: `.wh.<name>` becomes a
+ * char device 0/0, `.wh..wh..opq` sets trusted.overlay.opaque=y on its directory.
+ */
+export async function applyLayerTar(input: Readable, diffDir: string, opts: ApplyOptions = {}): Promise<TarResult> {
+  const chown = opts.chown ?? process.getuid?.() === 0;
+  const dirTimes: Array<[string, number]> = [];
+  const result = await readTar(input, async (e, content) => {
+    const rel = cleanEntryName(e.name);
+    if (rel === '') {
+      if (e.type !== 'dir') throw new Error(`tar entry "${e.name}": the layer root must be a directory`);
+      return;
+    }
+    await assertNoSymlinkParents(diffDir, rel, e.name);
+    const dest = join(diffDir, rel);
+    const base = posix.basename(rel);
+    const parent = posix.dirname(rel);
+    if (parent !== '.') await fsp.mkdir(join(diffDir, parent), {recursive: true});
+
+    if (base === OPAQUE_MARKER) {
+      setAttributeSync(join(diffDir, parent), OPAQUE_XATTR, 'y');
+      return;
+    }
+    if (base.startsWith(WHITEOUT_PREFIX)) {
+      const target = join(diffDir, parent, base.slice(WHITEOUT_PREFIX.length));
+      await removeExisting(target, false);
+      mknod(target, 'c');
+      if (chown) await fsp.lchown(target, e.uid, e.gid);
+      return;
+    }
+    await removeExisting(dest, e.type === 'dir');
+    switch (e.type) {
+      case 'dir':
+        await fsp.mkdir(dest, {recursive: true});
+        break;
+      case 'file': {
+        const fh = await fsp.open(dest, 'w', 0o600);
+        try {
+          await content(async (chunk) => {
+            await fh.write(chunk);
+          });
+        } finally {
+          await fh.close();
+        }
+        break;
+      }
+      case 'symlink':
+        await fsp.symlink(e.linkname, dest);
+        break;
+      case 'hardlink': {
+        const target = cleanEntryName(e.linkname);
+        if (target === '') throw new Error(`tar entry "${e.name}": hard link to the layer root`);
+        await assertNoSymlinkParents(diffDir, target, e.name);
+        await fsp.link(join(diffDir, target), dest).catch((err: NodeJS.ErrnoException) => {
+          throw new Error(`tar entry "${e.name}": hard link target "${e.linkname}" is not in this layer (${err.code})`);
+        });
+        return; // a hard link shares its target's inode: no metadata of its own
+      }
+      case 'char':
+      case 'block':
+      case 'fifo':
+        mknod(dest, e.type === 'fifo' ? 'p' : e.type === 'char' ? 'c' : 'b', e.devmajor, e.devminor, e.mode & 0o777);
+        break;
+    }
+    if (chown) await fsp.lchown(dest, e.uid, e.gid);
+    if (e.type !== 'symlink') {
+      await fsp.chmod(dest, e.mode);
+      for (const [k, v] of Object.entries(e.xattrs)) if (!isPrivateXattr(k)) setAttributeSync(dest, k, v);
+    }
+    if (e.type === 'dir') dirTimes.push([dest, e.mtime]);
+    else await fsp.lutimes(dest, e.mtime, e.mtime);
+  }, opts.split);
+  // Directory mtimes last: extracting their children changed them.
+  for (const [dir, mtime] of dirTimes.reverse()) await fsp.utimes(dir, mtime, mtime);
+  return result;
+}

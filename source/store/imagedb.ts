@@ -1,0 +1,106 @@
+// Images from `image/<driver>/imagedb` and their references from `repositories.json`.
+import {join} from 'node:path';
+import {chainIds} from './layerdb.js';
+import type {HistoryEntry, Image, ImageConfig, Layer} from './model.js';
+import type {Problems} from './problems.js';
+import {listDir, readJson, readOptionalText} from './files.js';
+
+interface RawImage {
+  created?: string;
+  author?: string;
+  comment?: string;
+  os?: string;
+  architecture?: string;
+  config?: ImageConfig;
+  container_config?: ImageConfig;
+  rootfs?: {type?: string; diff_ids?: string[]};
+  history?: {created?: string; created_by?: string; comment?: string; author?: string; empty_layer?: boolean}[];
+}
+
+interface Repositories {
+  Repositories?: Record<string, Record<string, string>>;
+}
+
+export function readImages(root: string, driver: string, layers: Map<string, Layer>, problems: Problems): Map<string, Image> {
+  const base = join(root, 'image', driver, 'imagedb');
+  const images = new Map<string, Image>();
+  for (const hex of listDir(join(base, 'content', 'sha256'), problems)) {
+    const path = join(base, 'content', 'sha256', hex);
+    const raw = readJson<RawImage>(path, problems);
+    if (!raw) continue;
+    if (typeof raw !== 'object' || !raw.rootfs) {
+      problems.add(path, 'not an image config (no rootfs)');
+      continue;
+    }
+    const diffIds = raw.rootfs.diff_ids ?? [];
+    const chain = chainIds(diffIds);
+    const id = `sha256:${hex}`;
+    let size = 0;
+    for (const c of chain) {
+      const layer = layers.get(c);
+      if (!layer) problems.add(path, `image ${hex.slice(0, 12)} needs layer ${c}, which is not in the layerdb`);
+      else {
+        size += layer.size ?? 0;
+        layer.images.push(id);
+      }
+    }
+    const parent = readOptionalText(join(base, 'metadata', 'sha256', hex, 'parent'), problems)?.trim() || undefined;
+    images.set(id, {
+      id,
+      tags: [],
+      digests: [],
+      created: raw.created,
+      parent,
+      layers: chain,
+      diffIds,
+      history: (raw.history ?? []).map(
+        (h): HistoryEntry => ({
+          created: h.created,
+          createdBy: h.created_by ?? '',
+          comment: h.comment,
+          author: h.author,
+          emptyLayer: h.empty_layer === true,
+        }),
+      ),
+      config: raw.config ?? {},
+      os: raw.os,
+      architecture: raw.architecture,
+      author: raw.author,
+      comment: raw.comment,
+      size,
+      children: [],
+      dangling: false,
+    });
+  }
+  for (const image of images.values()) {
+    if (image.parent) images.get(image.parent)?.children.push(image.id);
+  }
+  readReferences(join(root, 'image', driver, 'repositories.json'), images, problems);
+  for (const image of images.values()) {
+    image.dangling = image.tags.length === 0 && image.digests.length === 0 && image.children.length === 0;
+  }
+  return images;
+}
+
+function readReferences(path: string, images: Map<string, Image>, problems: Problems): void {
+  const text = readOptionalText(path, problems);
+  if (text === undefined) return;
+  let repos: Repositories;
+  try {
+    repos = JSON.parse(text) as Repositories;
+  } catch (err) {
+    problems.add(path, `invalid JSON: ${(err as Error).message} (images are listed without tags)`);
+    return;
+  }
+  for (const refs of Object.values(repos.Repositories ?? {})) {
+    for (const [ref, id] of Object.entries(refs ?? {})) {
+      const image = images.get(id);
+      if (!image) {
+        problems.add(path, `reference ${ref} points to missing image ${id}`);
+        continue;
+      }
+      (ref.includes('@') ? image.digests : image.tags).push(ref);
+    }
+  }
+  for (const image of images.values()) image.tags.sort();
+}

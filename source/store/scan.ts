@@ -1,0 +1,104 @@
+// Reads a layer directory (overlay2 `diff/`, a vfs layer, a container's upper dir) into a
+// change set: one readdir per directory, one lstat per entry, one xattr listing per directory.
+import {lstatSync, readdirSync, readlinkSync, type BigIntStats} from 'node:fs';
+import {join} from 'node:path';
+import {kindOfMode, type LayerNode, type Meta} from '../tree/entry.js';
+import {Problems} from './problems.js';
+import {listXattrs, opaqueIn} from './xattr.js';
+
+const WH_PREFIX = '.wh.';
+const WH_OPAQUE = '.wh..wh..opq';
+/** AUFS bookkeeping entries that are not part of the image. */
+const AUFS_META = new Set(['.wh..wh.plnk', '.wh..wh.aufs', '.wh..wh.orph']);
+
+export function metaFromStats(st: BigIntStats, target?: string): Meta {
+  const mode = Number(st.mode);
+  return {
+    kind: kindOfMode(mode),
+    mode,
+    uid: Number(st.uid),
+    gid: Number(st.gid),
+    size: Number(st.size),
+    mtimeSec: Number(st.mtimeNs / 1_000_000_000n),
+    mtimeNsec: Number(st.mtimeNs % 1_000_000_000n),
+    rdev: Number(st.rdev),
+    ino: Number(st.ino),
+    nlink: Number(st.nlink),
+    target,
+  };
+}
+
+export interface ScanOptions {
+  /** Recognise char-device 0/0 whiteouts and opaque xattrs (overlay2 dirs; not vfs full copies). */
+  overlay: boolean;
+}
+
+/**
+ * Scan `dir` into a change set rooted at a LayerNode named ''. Unreadable parts become problems
+ * naming the path; everything else is still read. Symlinks are never followed.
+ */
+export function scanLayerDir(dir: string, problems: Problems, opts: ScanOptions = {overlay: true}): LayerNode {
+  const st = lstatSync(dir, {bigint: true});
+  const root: LayerNode = {name: '', meta: metaFromStats(st), children: new Map()};
+  if (opts.overlay && opaqueIn(dir, listXattrs(dir))) root.opaque = true;
+  scanInto(dir, root, problems, opts);
+  return root;
+}
+
+function scanInto(dir: string, node: LayerNode, problems: Problems, opts: ScanOptions): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (err) {
+    problems.fromError(dir, err, 'list directory');
+    return;
+  }
+  const children = node.children!;
+  for (const name of names) {
+    const path = join(dir, name);
+    if (name.startsWith(WH_PREFIX)) {
+      if (name === WH_OPAQUE) node.opaque = true;
+      else if (!AUFS_META.has(name)) children.set(name.slice(WH_PREFIX.length), whiteoutNode(name.slice(WH_PREFIX.length), path, problems));
+      continue;
+    }
+    let st: BigIntStats;
+    try {
+      st = lstatSync(path, {bigint: true});
+    } catch (err) {
+      problems.fromError(path, err, 'stat');
+      continue;
+    }
+    const meta = metaFromStats(st, st.isSymbolicLink() ? readLink(path, problems) : undefined);
+    const child: LayerNode = {name, meta};
+    if (opts.overlay && meta.kind === 'char' && meta.rdev === 0) {
+      child.whiteout = true;
+    } else if (meta.kind === 'dir') {
+      child.children = new Map();
+      if (opts.overlay && opaqueIn(path, listXattrs(path))) child.opaque = true;
+      scanInto(path, child, problems, opts);
+    }
+    // A `.wh.` entry read earlier for the same name loses to the real entry, as in a tar.
+    children.set(name, child);
+  }
+}
+
+function whiteoutNode(name: string, path: string, problems: Problems): LayerNode {
+  let meta: Meta;
+  try {
+    meta = metaFromStats(lstatSync(path, {bigint: true}));
+  } catch (err) {
+    problems.fromError(path, err, 'stat');
+    meta = {kind: 'file', mode: 0o100000, uid: 0, gid: 0, size: 0, mtimeSec: 0, mtimeNsec: 0, rdev: 0, ino: 0, nlink: 1};
+  }
+  return {name, meta, whiteout: true};
+}
+
+function readLink(path: string, problems: Problems): string | undefined {
+  try {
+    return readlinkSync(path);
+  } catch (err) {
+    problems.fromError(path, err, 'read link');
+    return undefined;
+  }
+}
+

@@ -1,0 +1,163 @@
+// A Docker data root opened read-only: the catalog (images, layers, containers, volumes) is
+// read eagerly, file trees lazily and once per layer, merged views once per layer chain.
+import {existsSync, statSync} from 'node:fs';
+import {join} from 'node:path';
+import {changes, type Change} from '../tree/changes.js';
+import type {LayerNode, MergedNode} from '../tree/entry.js';
+import {attributeFull, emptyRoot, mergeLayer} from '../tree/merge.js';
+import {statDifferent} from '../tree/changes.js';
+import {readContainers} from './containers.js';
+import {readImages} from './imagedb.js';
+import {readLayerDb, type Driver} from './layerdb.js';
+import type {Container, Image, Layer, Volume} from './model.js';
+import {Problems, type Problem} from './problems.js';
+import {scanLayerDir} from './scan.js';
+import {readVolumes, type VolumeMeta} from './volumes.js';
+import {canReadTrusted, readXattr, TRUSTED_HIDDEN_NOTICE} from './xattr.js';
+
+export const DRIVERS: Driver[] = ['overlay2', 'vfs'];
+
+export interface StoreOptions {
+  /** Labels and options of volumes (from `volumes/metadata.db`), when a reader is given. */
+  volumeMeta?: (root: string, problems: Problems) => Map<string, VolumeMeta>;
+}
+
+export class DockerStore {
+  readonly problems = new Problems();
+  readonly notices: string[] = [];
+  readonly driver: Driver;
+  readonly images: Map<string, Image>;
+  readonly layers: Map<string, Layer>;
+  readonly containers: Container[];
+  readonly volumes: Volume[];
+  private readonly trees = new Map<string, LayerNode>();
+  private readonly views = new Map<string, MergedNode>();
+  private readonly depths = new Map<string, number>();
+
+  constructor(readonly root: string, opts: StoreOptions = {}) {
+    const st = statSync(root); // a root that cannot be read at all is an error, not a problem
+    if (!st.isDirectory()) throw new Error(`${root}: not a directory`);
+    this.driver = detectDriver(root, this.notices);
+    this.layers = readLayerDb(root, this.driver, this.problems);
+    this.images = readImages(root, this.driver, this.layers, this.problems);
+    this.containers = readContainers(root, this.driver, this.layers, this.problems);
+    const meta = opts.volumeMeta?.(root, this.problems) ?? new Map();
+    this.volumes = readVolumes(root, this.containers, meta, this.problems);
+    if (this.driver === 'overlay2' && !canReadTrusted) this.notices.push(TRUSTED_HIDDEN_NOTICE);
+  }
+
+  get problemList(): Problem[] {
+    return this.problems.list;
+  }
+
+  /** The layers from the bottom up to `id`, following parent links. */
+  chain(id: string): Layer[] {
+    const out: Layer[] = [];
+    const seen = new Set<string>();
+    for (let layer = this.layers.get(id); layer; layer = layer.parent ? this.layers.get(layer.parent) : undefined) {
+      if (seen.has(layer.id)) {
+        this.problems.add(layer.id, 'layer parent links form a loop');
+        break;
+      }
+      seen.add(layer.id);
+      out.unshift(layer);
+    }
+    return out;
+  }
+
+  /** The layer's own files as a change set (scanned once). */
+  tree(id: string): LayerNode {
+    let tree = this.trees.get(id);
+    if (tree) return tree;
+    const layer = this.layers.get(id);
+    if (!layer) throw new Error(`no layer ${id}`);
+    try {
+      tree = scanLayerDir(layer.dir, this.problems, {overlay: !layer.full});
+    } catch (err) {
+      this.problems.fromError(layer.dir, err, `read layer ${shortId(layer.id)}`);
+      tree = {name: '', meta: emptyRoot().meta, children: new Map()};
+    }
+    this.trees.set(id, tree);
+    return tree;
+  }
+
+  /** The merged view with `id` as the top layer. */
+  merged(id: string | undefined): MergedNode {
+    if (id === undefined) return EMPTY;
+    const cached = this.views.get(id);
+    if (cached) return cached;
+    const chain = this.chain(id);
+    let view = EMPTY;
+    chain.forEach((layer, index) => {
+      const known = this.views.get(layer.id);
+      if (known) view = known;
+      else {
+        view = layer.full ? attributeFull(view, this.tree(layer.id), index, sameFullEntry) : mergeLayer(view, this.tree(layer.id), index);
+        this.views.set(layer.id, view);
+      }
+      this.depths.set(layer.id, index);
+    });
+    return view;
+  }
+
+  /** What layer `id` changed over the layer below it, with Docker's rules. */
+  layerChanges(id: string): Change[] {
+    return this.diff(this.layers.get(id)?.parent, id);
+  }
+
+  /** `docker diff CONTAINER`: the writable layer against the init layer's merged view. */
+  containerChanges(c: Container): Change[] {
+    return c.rwLayer ? this.layerChanges(c.rwLayer) : [];
+  }
+
+  /** Changes between the views topped by two layers (undefined: the empty tree). */
+  diff(older: string | undefined, newer: string | undefined): Change[] {
+    const olderChain = older ? this.chain(older) : [];
+    const newerChain = newer ? this.chain(newer) : [];
+    // Docker compares `security.capability` too; read it only where the stats are equal.
+    const sameCapability = (o: MergedNode, n: MergedNode, path: string): boolean => {
+      const lo = olderChain[o.layer];
+      const ln = newerChain[n.layer];
+      if (o.meta.kind !== 'file' || !lo || !ln || lo === ln) return true;
+      const a = readXattr(join(lo.dir, path), 'security.capability');
+      const b = readXattr(join(ln.dir, path), 'security.capability');
+      return a === b || (a !== undefined && b !== undefined && a.equals(b));
+    };
+    return changes(this.merged(older), this.merged(newer), sameCapability);
+  }
+
+  /** Forget cached trees and views of a layer and of everything above it (for live updates). */
+  invalidate(id: string): void {
+    this.trees.delete(id);
+    for (const layer of this.layers.values()) {
+      if (this.chain(layer.id).some((l) => l.id === id)) this.views.delete(layer.id);
+    }
+  }
+
+  /** The layer (by chain index) an entry of a merged view comes from. */
+  layerAt(top: string, index: number): Layer | undefined {
+    return this.chain(top)[index];
+  }
+
+  imageOf(c: Container): Image | undefined {
+    return this.images.get(c.imageId);
+  }
+}
+
+const EMPTY = emptyRoot();
+
+/** Full-copy layers keep the lower entry when nothing Docker compares differs. */
+function sameFullEntry(a: MergedNode, b: LayerNode): boolean {
+  return !statDifferent(a.meta, b.meta) && a.meta.target === b.meta.target;
+}
+
+function detectDriver(root: string, notices: string[]): Driver {
+  const present = DRIVERS.filter((d) => existsSync(join(root, 'image', d)));
+  if (present.length > 1) notices.push(`several storage drivers found (${present.join(', ')}); reading ${present[0]}`);
+  return present[0] ?? 'overlay2';
+}
+
+export function shortId(id: string): string {
+  return id.replace(/^sha256:/, '').slice(0, 12);
+}
+
