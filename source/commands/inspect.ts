@@ -2,15 +2,15 @@
 import type {Change} from '../tree/changes.js';
 import {lookup, walk, type MergedNode} from '../tree/entry.js';
 import {containerStatus, humanAge, humanSize, modeString} from '../tree/human.js';
-import type {Image} from '../store/model.js';
+import {historyRows} from '../store/history.js';
 import {findContainer, findImage, resolve, RefError, type Target} from '../store/refs.js';
-import {shortId, type DockerStore} from '../store/store.js';
+import {shortId, type LayerStore} from '../store/store.js';
 import {containerUsage, imageUsage, volumeUsage} from '../store/usage.js';
 import {openStore, printJson, reportProblems, type Command, type CommandContext} from './context.js';
 import {table} from './table.js';
 
 /** Open the store, run `body`, report problems; an unknown ref is exit 1 with a message. */
-function withStore(body: (store: DockerStore, ctx: CommandContext) => number): Command {
+function withStore(body: (store: LayerStore, ctx: CommandContext) => number): Command {
   return (ctx) => {
     const store = openStore(ctx.root);
     try {
@@ -59,36 +59,6 @@ export const images = withStore((store, ctx) => {
   return 0;
 });
 
-export interface HistoryRow {
-  ID: string;
-  CreatedAt?: string;
-  CreatedBy: string;
-  Comment: string;
-  Size: number;
-  SizeHuman: string;
-  EmptyLayer: boolean;
-  /** Index of the layer this entry made (bottom = 0), for `IMAGE@N`. */
-  Layer?: number;
-}
-
-/** `docker history`: newest first; ids of the image and its parents fill the first rows. */
-export function historyRows(store: DockerStore, image: Image): HistoryRow[] {
-  let layer = 0;
-  const rows = image.history.map((h): HistoryRow => {
-    const index = h.emptyLayer ? undefined : layer++;
-    const size = index === undefined ? 0 : store.layers.get(image.layers[index] ?? '')?.size ?? 0;
-    return {ID: '<missing>', CreatedAt: h.created, CreatedBy: h.createdBy, Comment: h.comment ?? '', Size: size, SizeHuman: humanSize(size, 3), EmptyLayer: h.emptyLayer, Layer: index};
-  });
-  rows.reverse();
-  let current: Image | undefined = image;
-  for (const row of rows) {
-    if (!current) break;
-    row.ID = current.id;
-    current = current.parent ? store.images.get(current.parent) : undefined;
-  }
-  return rows;
-}
-
 export const history = withStore((store, ctx) => {
   if (!need(ctx, 1, 'history IMAGE')) return 2;
   const image = findImage(store, ctx.args[0]!);
@@ -124,7 +94,7 @@ export const diff = withStore((store, ctx) => {
   return 0;
 });
 
-function layerLabel(store: DockerStore, target: Target, node: MergedNode): string {
+function layerLabel(store: LayerStore, target: Target, node: MergedNode): string {
   const layer = target.top ? store.chain(target.top)[node.layer] : undefined;
   if (!layer) return '-';
   return layer.kind === 'image' ? `${node.layer}` : `${node.layer}:${layer.kind}`;

@@ -1,7 +1,7 @@
 // Resolving what users type (names, tags, full or short ids, `REF@N`) to something with
 // layers, the way docker resolves names and ids.
 import type {Container, Image, Layer} from './model.js';
-import {shortId, type DockerStore} from './store.js';
+import {shortId, type LayerStore} from './store.js';
 
 export interface Target {
   kind: 'image' | 'container' | 'layer';
@@ -25,7 +25,7 @@ export function withDefaultTag(ref: string): string {
   return ref.includes('@') || hasTag ? ref : `${ref}:latest`;
 }
 
-export function findImage(store: DockerStore, ref: string): Image | undefined {
+export function findImage(store: LayerStore, ref: string): Image | undefined {
   const full = withDefaultTag(ref.replace(/^docker\.io\/(library\/)?/, ''));
   for (const image of store.images.values()) {
     if (image.tags.includes(full) || image.digests.includes(ref)) return image;
@@ -33,14 +33,14 @@ export function findImage(store: DockerStore, ref: string): Image | undefined {
   return uniquePrefix([...store.images.values()], ref, (i) => i.id, 'image');
 }
 
-export function findContainer(store: DockerStore, ref: string): Container | undefined {
+export function findContainer(store: LayerStore, ref: string): Container | undefined {
   const name = ref.replace(/^\//, '');
   const byName = store.containers.find((c) => c.name === name);
   if (byName) return byName;
   return uniquePrefix(store.containers, ref, (c) => c.id, 'container');
 }
 
-export function findLayer(store: DockerStore, ref: string): Layer | undefined {
+export function findLayer(store: LayerStore, ref: string): Layer | undefined {
   const layers = [...store.layers.values()];
   const exact = layers.find((l) => l.id === ref || l.diffId === ref || l.cacheId === ref);
   if (exact) return exact;
@@ -64,7 +64,7 @@ export function containerTarget(c: Container): Target {
 }
 
 /** Resolve REF or REF@N (N counts layers from 0 at the bottom). */
-export function resolve(store: DockerStore, ref: string, prefer: 'image' | 'container' = 'image'): Target {
+export function resolve(store: LayerStore, ref: string, prefer: 'image' | 'container' = 'image'): Target {
   const at = /^(.*)@(\d+)$/.exec(ref);
   if (at) {
     const base = resolve(store, at[1]!, prefer);

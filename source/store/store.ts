@@ -1,11 +1,10 @@
-// A Docker data root opened read-only: the catalog (images, layers, containers, volumes) is
-// read eagerly, file trees lazily and once per layer, merged views once per layer chain.
+// Stores: layers, images, containers and volumes of a source (a Docker data root, an archive),
+// with file trees read lazily and once per layer, and merged views cached once per layer chain.
 import {existsSync, statSync} from 'node:fs';
 import {join} from 'node:path';
-import {changes, type Change} from '../tree/changes.js';
+import {changes, statDifferent, type Change} from '../tree/changes.js';
 import type {LayerNode, MergedNode} from '../tree/entry.js';
 import {attributeFull, emptyRoot, mergeLayer} from '../tree/merge.js';
-import {statDifferent} from '../tree/changes.js';
 import {readContainers} from './containers.js';
 import {readImages} from './imagedb.js';
 import {readLayerDb, type Driver} from './layerdb.js';
@@ -17,33 +16,23 @@ import {canReadTrusted, readXattr, TRUSTED_HIDDEN_NOTICE} from './xattr.js';
 
 export const DRIVERS: Driver[] = ['overlay2', 'vfs'];
 
-export interface StoreOptions {
-  /** Labels and options of volumes (from `volumes/metadata.db`), when a reader is given. */
-  volumeMeta?: (root: string, problems: Problems) => Map<string, VolumeMeta>;
-}
-
-export class DockerStore {
+export abstract class LayerStore {
   readonly problems = new Problems();
   readonly notices: string[] = [];
-  readonly driver: Driver;
-  readonly images: Map<string, Image>;
-  readonly layers: Map<string, Layer>;
-  readonly containers: Container[];
-  readonly volumes: Volume[];
+  abstract readonly root: string;
+  abstract readonly images: Map<string, Image>;
+  abstract readonly layers: Map<string, Layer>;
+  abstract readonly containers: Container[];
+  abstract readonly volumes: Volume[];
   private readonly trees = new Map<string, LayerNode>();
   private readonly views = new Map<string, MergedNode>();
-  private readonly depths = new Map<string, number>();
 
-  constructor(readonly root: string, opts: StoreOptions = {}) {
-    const st = statSync(root); // a root that cannot be read at all is an error, not a problem
-    if (!st.isDirectory()) throw new Error(`${root}: not a directory`);
-    this.driver = detectDriver(root, this.notices);
-    this.layers = readLayerDb(root, this.driver, this.problems);
-    this.images = readImages(root, this.driver, this.layers, this.problems);
-    this.containers = readContainers(root, this.driver, this.layers, this.problems);
-    const meta = opts.volumeMeta?.(root, this.problems) ?? new Map();
-    this.volumes = readVolumes(root, this.containers, meta, this.problems);
-    if (this.driver === 'overlay2' && !canReadTrusted) this.notices.push(TRUSTED_HIDDEN_NOTICE);
+  /** Read one layer's files: a change set with overlay rules, or a full tree when `layer.full`. */
+  protected abstract loadTree(layer: Layer): LayerNode;
+
+  /** Where a layer's file is on disk, when it is on disk (for xattrs and contents). */
+  protected filePath(layer: Layer, path: string): string | undefined {
+    return join(layer.dir, path);
   }
 
   get problemList(): Problem[] {
@@ -65,14 +54,14 @@ export class DockerStore {
     return out;
   }
 
-  /** The layer's own files as a change set (scanned once). */
+  /** The layer's own files (read once). An unreadable layer becomes a problem and an empty tree. */
   tree(id: string): LayerNode {
     let tree = this.trees.get(id);
     if (tree) return tree;
     const layer = this.layers.get(id);
     if (!layer) throw new Error(`no layer ${id}`);
     try {
-      tree = scanLayerDir(layer.dir, this.problems, {overlay: !layer.full});
+      tree = this.loadTree(layer);
     } catch (err) {
       this.problems.fromError(layer.dir, err, `read layer ${shortId(layer.id)}`);
       tree = {name: '', meta: emptyRoot().meta, children: new Map()};
@@ -81,21 +70,19 @@ export class DockerStore {
     return tree;
   }
 
-  /** The merged view with `id` as the top layer. */
+  /** The merged view with `id` as the top layer (undefined: the empty tree). */
   merged(id: string | undefined): MergedNode {
     if (id === undefined) return EMPTY;
     const cached = this.views.get(id);
     if (cached) return cached;
-    const chain = this.chain(id);
     let view = EMPTY;
-    chain.forEach((layer, index) => {
+    this.chain(id).forEach((layer, index) => {
       const known = this.views.get(layer.id);
       if (known) view = known;
       else {
         view = layer.full ? attributeFull(view, this.tree(layer.id), index, sameFullEntry) : mergeLayer(view, this.tree(layer.id), index);
         this.views.set(layer.id, view);
       }
-      this.depths.set(layer.id, index);
     });
     return view;
   }
@@ -119,14 +106,16 @@ export class DockerStore {
       const lo = olderChain[o.layer];
       const ln = newerChain[n.layer];
       if (o.meta.kind !== 'file' || !lo || !ln || lo === ln) return true;
-      const a = readXattr(join(lo.dir, path), 'security.capability');
-      const b = readXattr(join(ln.dir, path), 'security.capability');
+      const pa = this.filePath(lo, path);
+      const pb = this.filePath(ln, path);
+      const a = pa ? readXattr(pa, 'security.capability') : undefined;
+      const b = pb ? readXattr(pb, 'security.capability') : undefined;
       return a === b || (a !== undefined && b !== undefined && a.equals(b));
     };
     return changes(this.merged(older), this.merged(newer), sameCapability);
   }
 
-  /** Forget cached trees and views of a layer and of everything above it (for live updates). */
+  /** Forget the cached tree of a layer and the views of every chain containing it. */
   invalidate(id: string): void {
     this.trees.delete(id);
     for (const layer of this.layers.values()) {
@@ -134,13 +123,39 @@ export class DockerStore {
     }
   }
 
-  /** The layer (by chain index) an entry of a merged view comes from. */
-  layerAt(top: string, index: number): Layer | undefined {
-    return this.chain(top)[index];
-  }
-
   imageOf(c: Container): Image | undefined {
     return this.images.get(c.imageId);
+  }
+}
+
+export interface StoreOptions {
+  /** Labels and options of volumes (from `volumes/metadata.db`). */
+  volumeMeta?: (root: string, problems: Problems) => Map<string, VolumeMeta>;
+}
+
+/** A Docker data root (overlay2 or vfs driver), read-only. */
+export class DockerStore extends LayerStore {
+  readonly driver: Driver;
+  readonly images: Map<string, Image>;
+  readonly layers: Map<string, Layer>;
+  readonly containers: Container[];
+  readonly volumes: Volume[];
+
+  constructor(readonly root: string, opts: StoreOptions = {}) {
+    super();
+    const st = statSync(root); // a root that cannot be read at all is an error, not a problem
+    if (!st.isDirectory()) throw new Error(`${root}: not a directory`);
+    this.driver = detectDriver(root, this.notices);
+    this.layers = readLayerDb(root, this.driver, this.problems);
+    this.images = readImages(root, this.driver, this.layers, this.problems);
+    this.containers = readContainers(root, this.driver, this.layers, this.problems);
+    const meta = opts.volumeMeta?.(root, this.problems) ?? new Map<string, VolumeMeta>();
+    this.volumes = readVolumes(root, this.containers, meta, this.problems);
+    if (this.driver === 'overlay2' && !canReadTrusted) this.notices.push(TRUSTED_HIDDEN_NOTICE);
+  }
+
+  protected loadTree(layer: Layer): LayerNode {
+    return scanLayerDir(layer.dir, this.problems, {overlay: !layer.full});
   }
 }
 
@@ -160,4 +175,3 @@ function detectDriver(root: string, notices: string[]): Driver {
 export function shortId(id: string): string {
   return id.replace(/^sha256:/, '').slice(0, 12);
 }
-

@@ -2,7 +2,7 @@
 import {changesSize} from '../tree/changes.js';
 import {directorySize} from './du.js';
 import type {Container, Image, Volume} from './model.js';
-import type {DockerStore} from './store.js';
+import type {LayerStore} from './store.js';
 
 export interface ImageUsage {
   image: Image;
@@ -25,12 +25,12 @@ export interface VolumeUsage {
 }
 
 /** Images `docker images` lists without -a: tagged ones, and untagged ones without children. */
-export function topLevelImages(store: DockerStore): Image[] {
+export function topLevelImages(store: LayerStore): Image[] {
   return [...store.images.values()].filter((i) => i.tags.length > 0 || i.digests.length > 0 || i.children.length === 0);
 }
 
 /** Shared size: layers referenced by more than one listed image. */
-export function imageUsage(store: DockerStore): ImageUsage[] {
+export function imageUsage(store: LayerStore): ImageUsage[] {
   const images = topLevelImages(store);
   const refs = new Map<string, number>();
   for (const image of images) for (const l of image.layers) refs.set(l, (refs.get(l) ?? 0) + 1);
@@ -47,11 +47,11 @@ export function imageUsage(store: DockerStore): ImageUsage[] {
 }
 
 /** SizeRw: Docker's ChangesSize over the container's `docker diff`. */
-export function containerSizeRw(store: DockerStore, c: Container): number {
+export function containerSizeRw(store: LayerStore, c: Container): number {
   return changesSize(store.containerChanges(c));
 }
 
-export function containerUsage(store: DockerStore): ContainerUsage[] {
+export function containerUsage(store: LayerStore): ContainerUsage[] {
   return store.containers.map((container) => ({
     container,
     sizeRw: containerSizeRw(store, container),
@@ -59,6 +59,6 @@ export function containerUsage(store: DockerStore): ContainerUsage[] {
   }));
 }
 
-export function volumeUsage(store: DockerStore): VolumeUsage[] {
+export function volumeUsage(store: LayerStore): VolumeUsage[] {
   return store.volumes.map((volume) => ({volume, size: directorySize(volume.mountpoint, store.problems), links: volume.usedBy.length}));
 }
