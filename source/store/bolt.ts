@@ -9,8 +9,8 @@
 //   A leaf value flagged as a bucket starts with a bucket header {root u64, sequence u64};
 //   root 0 means an inline bucket whose page follows the header inside the value.
 // The whole file is held in one Buffer; every offset is bounds-checked so that corrupt input
-// throws a BoltError instead of reading garbage, and page walks track visited ids so a cyclic
-// tree cannot loop.
+// throws a BoltError (naming the file and the page) instead of reading garbage, and pages are
+// tracked per walk and per bucket so that a cyclic tree cannot loop or recurse forever.
 import {readFileSync} from 'node:fs';
 
 export class BoltError extends Error {
