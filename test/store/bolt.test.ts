@@ -1,5 +1,5 @@
-import {execFile, execFileSync} from 'node:child_process';
-import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {execFile} from 'node:child_process';
+import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {promisify} from 'node:util';
@@ -127,7 +127,7 @@ describeReal(`real-store-a volumes/metadata.db${canExtract ? '' : ` (skipped: ${
     const empty = mkdtempSync(join(tmpdir(), 'layerscope-bolt-'));
     try {
       expect(readVolumeMetadata(empty)).toEqual({volumes: new Map(), problems: []});
-      execFileSync('mkdir', ['-p', join(empty, 'volumes')]);
+      mkdirSync(join(empty, 'volumes'));
       writeFileSync(join(empty, 'volumes', 'metadata.db'), original.subarray(0, 1000));
       const {volumes, problems} = readVolumeMetadata(empty);
       expect(volumes.size).toBe(0);
