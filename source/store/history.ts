@@ -1,6 +1,7 @@
 // `docker history` rows for an image (moby daemon/images/image_history.go).
 import {humanSize} from '../tree/human.js';
 import type {Image} from './model.js';
+import {rfc3339} from './volumes.js';
 import type {LayerStore} from './store.js';
 
 export interface HistoryRow {
@@ -21,7 +22,7 @@ export function historyRows(store: LayerStore, image: Image): HistoryRow[] {
   const rows = image.history.map((h): HistoryRow => {
     const index = h.emptyLayer ? undefined : layer++;
     const size = index === undefined ? 0 : store.layers.get(image.layers[index] ?? '')?.size ?? 0;
-    return {ID: '<missing>', CreatedAt: h.created, CreatedBy: h.createdBy, Comment: h.comment ?? '', Size: size, SizeHuman: humanSize(size, 3), EmptyLayer: h.emptyLayer, Layer: index};
+    return {ID: '<missing>', CreatedAt: h.created ? rfc3339(new Date(h.created)) : undefined, CreatedBy: h.createdBy, Comment: h.comment ?? '', Size: size, SizeHuman: humanSize(size, 3), EmptyLayer: h.emptyLayer, Layer: index};
   });
   rows.reverse();
   let current: Image | undefined = image;

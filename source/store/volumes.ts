@@ -33,7 +33,7 @@ export function readVolumes(
     try {
       const st = lstatSync(dir);
       if (!st.isDirectory()) continue; // metadata.db, backingFsBlockDev
-      createdAt = rfc3339(st.mtime);
+      createdAt = rfc3339(st.ctime); // the local driver reports the ctime of the volume directory
     } catch (err) {
       problems.fromError(dir, err, 'stat');
       continue;
