@@ -93,6 +93,8 @@ export interface TarHeader {
   devmajor: number;
   devminor: number;
   xattrs: Record<string, Buffer>;
+  /** whiteout markers are written without file-type bits in mode, as Docker does */
+  bareMode?: boolean;
 }
 
 function octal(buf: Buffer, off: number, len: number, value: number): void {
@@ -117,6 +119,9 @@ function ustarBlock(h: {name: string; prefix: string; mode: number; uid: number;
   b.write(h.typeflag, 156, 1, 'ascii');
   b.write(h.linkname, 157, 100, 'utf8');
   b.write('ustar\u000000', 257, 8, 'ascii');
+  // Docker's tar writer looks user names up on the host; only id 0 has the same name everywhere.
+  if (h.uid === 0) b.write('root', 265, 32, 'ascii');
+  if (h.gid === 0) b.write('root', 297, 32, 'ascii');
   octal(b, 329, 8, h.devmajor);
   octal(b, 337, 8, h.devminor);
   b.write(h.prefix, 345, 155, 'utf8');
@@ -156,7 +161,7 @@ export function encodeHeader(h: TarHeader): Buffer {
   const main = ustarBlock({
     name: split ? split[1] : truncateBytes(h.name, 100),
     prefix: split ? split[0] : '',
-    mode: h.mode | TYPE_BITS[h.type],
+    mode: h.bareMode ? h.mode : h.mode | TYPE_BITS[h.type],
     uid: Math.min(h.uid, MAX_OCTAL_8),
     gid: Math.min(h.gid, MAX_OCTAL_8),
     size: h.size > MAX_OCTAL_12 ? 0 : h.size,
@@ -273,6 +278,8 @@ export async function* layerTarChunks(diffDir: string, split?: SplitSink): Async
         yield* emit(h);
         if (isOpaque(abs)) {
           const wo = headerFromStat(`${relPath}/${OPAQUE_MARKER}`, st, 'file');
+          wo.mtime = 0; // Docker's opaque marker header carries no time
+          wo.bareMode = true;
           yield* emit(wo);
         }
         yield* walk(relPath);
@@ -280,6 +287,14 @@ export async function* layerTarChunks(diffDir: string, split?: SplitSink): Async
         const dir = posix.dirname(relPath);
         const h = headerFromStat(dir === '.' ? `${WHITEOUT_PREFIX}${base}` : `${dir}/${WHITEOUT_PREFIX}${base}`, st, 'file');
         h.mode = 0o600;
+        h.bareMode = true;
+        // Overlayfs shares one whiteout inode between deletions; Docker's writer then records the first
+        // one's original name as link name on the (regular-file) marker. Kept for byte-identical tars.
+        if (st.nlink > 1) {
+          const first = seenInodes.get(`${st.dev}:${st.ino}`);
+          if (first === undefined) seenInodes.set(`${st.dev}:${st.ino}`, relPath);
+          else h.linkname = first;
+        }
         yield* emit(h);
       } else if (st.isSymbolicLink()) {
         const h = headerFromStat(relPath, st, 'symlink');
