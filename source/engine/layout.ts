@@ -243,13 +243,14 @@ async function commitLayer(root: string, layer: LayerDir, parentChainId: string 
 }
 
 /** Register a layer from a tar stream (import/load): extract, hash, keep tar-split. Nothing remains on error. */
-export async function registerLayerFromTar(root: string, parentChainId: string | undefined, input: Readable): Promise<LayerInfo> {
+export async function registerLayerFromTar(root: string, parentChainId: string | undefined, input: Readable, expectDiffId?: string): Promise<LayerInfo> {
   const layer = await createLayerDir(root, await cacheIdOfChain(root, parentChainId));
   const splitPath = join(rootPaths(root).layerTmp, `split-${layer.id}.json.gz`);
   const split = tarSplitWriter(splitPath);
   try {
     const {diffId} = await applyLayerTar(input, layer.diffDir, {split});
     await split.close();
+    if (expectDiffId && diffId !== expectDiffId) throw new Error(`layer content has diff id ${diffId}, but the image config expects ${expectDiffId}`);
     return await commitLayer(root, layer, parentChainId, diffId, splitPath);
   } catch (err) {
     await split.close().catch(() => undefined);
