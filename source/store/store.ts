@@ -126,6 +126,26 @@ export abstract class LayerStore {
   imageOf(c: Container): Image | undefined {
     return this.images.get(c.imageId);
   }
+
+  // Live updates and file contents (the explorer's watcher patches cached trees in place).
+
+  /** The layer's tree if it was read already; never reads it. */
+  cachedTree(id: string): LayerNode | undefined {
+    return this.trees.get(id);
+  }
+
+  /** Forget the merged views of every chain containing `id` but keep its tree (patched in place). */
+  forgetViews(id: string): void {
+    for (const viewId of [...this.views.keys()]) {
+      if (this.chain(viewId).some((l) => l.id === id)) this.views.delete(viewId);
+    }
+  }
+
+  /** Where a layer's file is on disk, when it is on disk (public face of `filePath`). */
+  diskPath(id: string, path: string): string | undefined {
+    const layer = this.layers.get(id);
+    return layer ? this.filePath(layer, path) : undefined;
+  }
 }
 
 export interface StoreOptions {

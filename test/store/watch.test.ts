@@ -1,0 +1,106 @@
+import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {cpSync, mkdirSync, renameSync, rmSync, writeFileSync} from 'node:fs';
+import {join} from 'node:path';
+import {openStore} from '../../source/commands/context.js';
+import {findContainer} from '../../source/store/refs.js';
+import type {DockerStore} from '../../source/store/store.js';
+import {watchStore, type StoreEvent, type StoreWatch} from '../../source/store/watch.js';
+import {canExtract, cleanupExtracted, extractRealStoreA, skipReason} from '../helpers/real-store.js';
+
+/** Resolve with the first batch of events that satisfies `match` (bounded generously). */
+function nextEvents(queue: StoreEvent[][], match: (e: StoreEvent) => boolean, timeoutMs = 5000): Promise<StoreEvent[]> {
+  const start = Date.now();
+  return new Promise((resolve, reject) => {
+    const poll = () => {
+      const hit = queue.find((batch) => batch.some(match));
+      if (hit) return resolve(hit);
+      if (Date.now() - start > timeoutMs) return reject(new Error(`no matching event in ${timeoutMs} ms: ${JSON.stringify(queue)}`));
+      setTimeout(poll, 5);
+    };
+    poll();
+  });
+}
+
+const lines = (store: DockerStore, name: string) => store.containerChanges(findContainer(store, name)!).map((c) => `${c.kind} ${c.path}`);
+
+describe.skipIf(!canExtract)(`watchStore on real-store-a (${canExtract ? 'extracted' : skipReason})`, () => {
+  let root: string;
+  let store: DockerStore;
+  let watcher: StoreWatch;
+  const batches: StoreEvent[][] = [];
+  beforeAll(async () => {
+    root = extractRealStoreA();
+    store = openStore(root);
+    lines(store, 'web1'); // read the writable layer so that events patch a cached tree
+    watcher = watchStore(store, (events) => batches.push(events));
+    await watcher.ready;
+  });
+  afterAll(async () => {
+    await watcher?.close();
+    cleanupExtracted();
+  });
+  const upper = () => store.layers.get(findContainer(store, 'web1')!.rwLayer!)!.dir;
+
+  it('patches a file written into a writable layer into the cached change set', async () => {
+    batches.length = 0;
+    const t0 = performance.now();
+    writeFileSync(join(upper(), 'tmp', 'live.txt'), 'hello');
+    const events = await nextEvents(batches, (e) => e.kind === 'upper' && e.path === '/tmp/live.txt');
+    const ms = performance.now() - t0;
+    expect(events[0]).toMatchObject({kind: 'upper', container: findContainer(store, 'web1')!.id});
+    expect(lines(store, 'web1')).toContain('A /tmp/live.txt');
+    expect(ms).toBeLessThan(2000); // generous bound; the latency is reported, not asserted tightly
+    console.log(`watch: write → patched store in ${ms.toFixed(1)} ms`);
+  });
+
+  it('patches new directories, deletions and whiteouts', async () => {
+    batches.length = 0;
+    mkdirSync(join(upper(), 'newdir', 'sub'), {recursive: true});
+    writeFileSync(join(upper(), 'newdir', 'sub', 'f'), 'x');
+    await nextEvents(batches, (e) => e.kind === 'upper' && e.path.startsWith('/newdir'));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(lines(store, 'web1')).toEqual(expect.arrayContaining(['A /newdir', 'A /newdir/sub', 'A /newdir/sub/f']));
+    batches.length = 0;
+    rmSync(join(upper(), 'tmp', 'live.txt'));
+    await nextEvents(batches, (e) => e.kind === 'upper' && e.path === '/tmp/live.txt');
+    expect(lines(store, 'web1')).not.toContain('A /tmp/live.txt');
+    // Removing the whiteout of ports.conf brings the image's file back: no longer deleted.
+    batches.length = 0;
+    rmSync(join(upper(), 'etc', 'apache2', 'ports.conf'));
+    await nextEvents(batches, (e) => e.kind === 'upper' && e.path === '/etc/apache2/ports.conf');
+    expect(lines(store, 'web1')).not.toContain('D /etc/apache2/ports.conf');
+  });
+
+  it('re-reads the container catalog when a container goes away or comes back', async () => {
+    const idle3 = findContainer(store, 'idle3')!;
+    const saved = join(root, 'saved-idle3');
+    mkdirSync(saved);
+    batches.length = 0;
+    renameSync(join(root, 'containers', idle3.id), join(saved, 'c'));
+    const gone = await nextEvents(batches, (e) => e.kind === 'containers' && e.removed.includes(idle3.id));
+    expect(gone.length).toBeGreaterThan(0);
+    expect(findContainer(store, 'idle3')).toBeUndefined();
+    expect(store.layers.has(idle3.rwLayer!)).toBe(false);
+    batches.length = 0;
+    cpSync(join(saved, 'c'), join(root, 'containers', idle3.id), {recursive: true});
+    await nextEvents(batches, (e) => e.kind === 'containers' && e.added.includes(idle3.id));
+    expect(findContainer(store, 'idle3')?.state).toBe('created');
+    expect(store.layers.has(idle3.rwLayer!)).toBe(true);
+  });
+
+  it('re-reads volumes and images', async () => {
+    batches.length = 0;
+    mkdirSync(join(root, 'volumes', 'fresh', '_data'), {recursive: true});
+    await nextEvents(batches, (e) => e.kind === 'volumes' && e.added.includes('fresh'));
+    expect(store.volumes.map((v) => v.name)).toContain('fresh');
+    const [id] = [...store.images.keys()].filter((i) => store.images.get(i)!.tags.includes('localbase:1'));
+    const file = join(root, 'image', 'overlay2', 'imagedb', 'content', 'sha256', id!.slice(7));
+    batches.length = 0;
+    renameSync(file, `${file}.away`);
+    await nextEvents(batches, (e) => e.kind === 'images' && e.removed.includes(id!));
+    expect(store.images.has(id!)).toBe(false);
+    renameSync(`${file}.away`, file);
+    await nextEvents(batches, (e) => e.kind === 'images' && e.added.includes(id!));
+    expect(store.images.get(id!)?.tags).toEqual(['localbase:1']);
+  });
+});
