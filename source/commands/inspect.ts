@@ -128,7 +128,8 @@ export const ls = withStore((store, ctx) => {
 });
 
 export const volumes = withStore((store, ctx) => {
-  const usage = volumeUsage(store);
+  const sized = new Map(volumeUsage(store).map((u) => [u.volume, u]));
+  const usage = store.volumes.map((volume) => sized.get(volume) ?? {volume, size: -1, links: volume.usedBy.length});
   if (ctx.json) {
     printJson(ctx, usage.map(({volume: v, size, links}) => ({
       CreatedAt: v.createdAt, Driver: v.driver, Labels: v.labels, Mountpoint: v.mountpoint, Name: v.name, Options: v.options, Scope: v.scope,
@@ -137,7 +138,7 @@ export const volumes = withStore((store, ctx) => {
     return 0;
   }
   ctx.out(table(['DRIVER', 'VOLUME NAME', 'LINKS', 'SIZE', 'USED BY'], usage.map(({volume: v, size, links}) => [
-    v.driver, v.name, String(links), humanSize(size), v.usedBy.map((id) => store.containers.find((c) => c.id === id)?.name ?? shortId(id)).join(','),
+    v.driver, v.name, String(links), size < 0 ? 'N/A' : humanSize(size), v.usedBy.map((id) => store.containers.find((c) => c.id === id)?.name ?? shortId(id)).join(','),
   ])));
   return 0;
 });
@@ -155,6 +156,11 @@ export const mounts = withStore((store, ctx) => {
   ctx.out(table(['TYPE', 'NAME', 'SOURCE', 'DESTINATION', 'RW', 'DRIVER', 'MODE', 'PROPAGATION'], rows));
   return 0;
 });
+
+/** Like docker: an image given by id shows as a short id. */
+function displayImage(ref: string): string {
+  return /^sha256:[0-9a-f]{64}$/.test(ref) ? shortId(ref) : ref;
+}
 
 export const df = withStore((store, ctx) => {
   const imgs = imageUsage(store).sort((a, b) => (b.image.created ?? '').localeCompare(a.image.created ?? ''));
@@ -176,7 +182,7 @@ export const df = withStore((store, ctx) => {
     }))));
   ctx.out('\nContainers space usage:\n\n');
   ctx.out(table(['CONTAINER ID', 'IMAGE', 'LOCAL VOLUMES', 'SIZE', 'STATUS', 'NAMES'], ctrs.map((u) => [
-    shortId(u.container.id), u.container.imageRef, String(u.localVolumes), humanSize(u.sizeRw, 3), containerStatus(u.container.state, u.container.exitCode, u.container.startedAt, u.container.finishedAt), u.container.name,
+    shortId(u.container.id), displayImage(u.container.imageRef), String(u.localVolumes), humanSize(u.sizeRw, 3), containerStatus(u.container.state, u.container.exitCode, u.container.startedAt, u.container.finishedAt), u.container.name,
   ])));
   ctx.out('\nLocal Volumes space usage:\n\n');
   ctx.out(table(['VOLUME NAME', 'LINKS', 'SIZE'], vols.map((u) => [u.volume.name, String(u.links), humanSize(u.size)])));

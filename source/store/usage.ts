@@ -59,6 +59,7 @@ export function containerUsage(store: LayerStore): ContainerUsage[] {
   }));
 }
 
+/** Like Docker's LocalVolumesSize: local volumes without mount options (tmpfs, nfs... are not sized). */
 export function volumeUsage(store: LayerStore): VolumeUsage[] {
-  return store.volumes.map((volume) => ({volume, size: directorySize(volume.mountpoint, store.problems), links: volume.usedBy.length}));
+  return store.volumes.filter((v) => v.driver === 'local' && !v.options).map((volume) => ({volume, size: directorySize(volume.mountpoint, store.problems), links: volume.usedBy.length}));
 }

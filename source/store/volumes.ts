@@ -31,12 +31,11 @@ export function readVolumes(
     const dir = join(base, name);
     let createdAt: string | undefined;
     try {
-      const st = lstatSync(dir);
-      if (!st.isDirectory()) continue; // metadata.db, backingFsBlockDev
-      createdAt = rfc3339(st.ctime); // the local driver reports the ctime of the volume directory
+      if (!lstatSync(dir).isDirectory()) continue; // metadata.db, backingFsBlockDev
+      // What the local driver reports: the ctime of `_data` (measured against a real dockerd).
+      createdAt = rfc3339(lstatSync(join(dir, '_data')).ctime);
     } catch (err) {
-      problems.fromError(dir, err, 'stat');
-      continue;
+      problems.fromError(join(dir, '_data'), err, 'stat');
     }
     const m = meta.get(name);
     const opts = m?.options && Object.keys(m.options).length ? m.options : readOpts(join(dir, 'opts.json'), problems);

@@ -6,6 +6,7 @@ import {promisify} from 'node:util';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {type BoltBucket, BoltError, openBolt, parseBolt} from '../../source/store/bolt.js';
 import {readVolumeMetadata} from '../../source/store/volume-metadata.js';
+import {type Daemon, startDaemon, stopDaemon} from '../helpers/dockerd.js';
 import {REAL_A, SHARED, canExtract, cleanupExtracted, extractRealStoreA, skipReason} from '../helpers/real-store.js';
 
 const run = promisify(execFile);
@@ -226,50 +227,6 @@ function mulberry32(seed: number): () => number {
     t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-/** A real dockerd: the one already running, or one started here on a temp data root. */
-interface Daemon {
-  dataRoot: string;
-  /** Set when this file started the daemon and so must stop it. */
-  pid?: number;
-  tempRoot?: string;
-}
-
-async function dockerInfoRoot(): Promise<string | undefined> {
-  try {
-    return (await run('docker', ['info', '--format', '{{.DockerRootDir}}'])).stdout.trim();
-  } catch {
-    return undefined;
-  }
-}
-
-async function startDaemon(): Promise<Daemon | string> {
-  const running = await dockerInfoRoot();
-  if (running) return {dataRoot: running};
-  if (process.getuid?.() !== 0) return 'starting dockerd needs root';
-  const tempRoot = mkdtempSync(join(tmpdir(), 'layerscope-dockerd-'));
-  try {
-    await run(join(SHARED, 'real-docker/start-dockerd.sh'), [tempRoot], {timeout: 150_000});
-  } catch (error) {
-    rmSync(tempRoot, {recursive: true, force: true});
-    return `dockerd could not start: ${(error as Error).message.split('\n')[0]}`;
-  }
-  const dataRoot = await dockerInfoRoot();
-  const pid = Number(readFileSync('/var/run/docker.pid', 'utf8'));
-  // Someone else's daemon may have won the race to the socket: then it is not ours to stop.
-  if (dataRoot !== tempRoot) {
-    rmSync(tempRoot, {recursive: true, force: true});
-    return dataRoot ? {dataRoot} : 'dockerd started but does not answer';
-  }
-  return {dataRoot, pid, tempRoot};
-}
-
-async function stopDaemon(daemon: Daemon): Promise<void> {
-  if (daemon.pid === undefined) return;
-  process.kill(daemon.pid, 'SIGTERM');
-  for (let i = 0; i < 100 && existsSync(`/proc/${daemon.pid}`); i++) await new Promise((r) => setTimeout(r, 200));
-  if (daemon.tempRoot) rmSync(daemon.tempRoot, {recursive: true, force: true});
 }
 
 /** Runs jobs with at most `limit` in flight. */
