@@ -8,6 +8,7 @@ import {promisify} from 'node:util';
 import {SHARED} from './real-store.js';
 
 export const run = promisify(execFile);
+export const SHARED_BASE_SCRIPT = join(SHARED, 'real-docker/make-base-image.sh');
 
 export interface Daemon {
   dataRoot: string;
@@ -64,4 +65,38 @@ export async function ensureBaseImage(): Promise<void> {
   } catch {
     await run(join(SHARED, 'real-docker/make-base-image.sh'), [], {timeout: 120_000});
   }
+}
+
+/**
+ * A private dockerd with another storage driver (e.g. vfs) on its own socket, data root and
+ * exec root, so it never meets the default daemon. Returns DOCKER_HOST for the CLI, or why not.
+ */
+export async function startPrivateDaemon(driver: string): Promise<{host: string; dataRoot: string; stop: () => Promise<void>} | string> {
+  if (process.getuid?.() !== 0) return 'starting dockerd needs root';
+  try {
+    await run('sh', ['-c', 'command -v dockerd']);
+  } catch {
+    return 'dockerd is not installed (run ../shared/real-docker/start-dockerd.sh once)';
+  }
+  const dir = mkdtempSync(join(tmpdir(), `layerscope-${driver}-`));
+  const host = `unix://${dir}/sock`;
+  const {spawn} = await import('node:child_process');
+  const child = spawn('dockerd', ['--data-root', `${dir}/root`, '--exec-root', `${dir}/exec`, '--pidfile', `${dir}/pid`, '-H', host,
+    '--storage-driver', driver, '--iptables=false', '--bridge=none', '--ip-forward=false', '--ip-masq=false'], {stdio: 'ignore', detached: true});
+  const stop = async () => {
+    child.kill('SIGTERM');
+    for (let i = 0; i < 100 && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 200));
+    await run('sh', ['-c', `umount -R ${dir}/exec 2>/dev/null; true`]);
+    rmSync(dir, {recursive: true, force: true});
+  };
+  for (let i = 0; i < 120; i++) {
+    try {
+      await run('docker', ['-H', host, 'info'], {timeout: 5000});
+      return {host, dataRoot: `${dir}/root`, stop};
+    } catch {
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  await stop();
+  return `a private dockerd with --storage-driver ${driver} did not start`;
 }
