@@ -1,0 +1,186 @@
+// One layer tar (OCI / docker save form) turned into a change set: `.wh.NAME` entries become
+// whiteouts, `.wh..wh..opq` marks its directory opaque. Metadata only: for each regular file the
+// index keeps where its bytes are in the (uncompressed) layer tar, never the bytes.
+import {S_IFMT, type Kind, type LayerNode, type Meta} from '../tree/entry.js';
+import type {TarEntry} from './archive-tar.js';
+import type {Problems} from './problems.js';
+
+export const WH_PREFIX = '.wh.';
+export const WH_OPAQUE = '.wh..wh..opq';
+
+/** Where a regular file's bytes are, from the start of the uncompressed layer tar. */
+export interface FileRef {
+  offset: number;
+  size: number;
+}
+
+export interface LayerIndex {
+  tree: LayerNode;
+  /** Regular files with data, by absolute path ('/etc/passwd'). Hard links are resolved through `meta.target`. */
+  files: Map<string, FileRef>;
+  /** Sum of the entries' sizes: Docker's layer size, and dive's. */
+  size: number;
+  entries: number;
+}
+
+const KIND_OF_TYPE: Record<string, Kind> = {
+  File: 'file', OldFile: 'file', ContiguousFile: 'file', Link: 'file',
+  SymbolicLink: 'symlink', Directory: 'dir', CharacterDevice: 'char', BlockDevice: 'block', FIFO: 'fifo',
+};
+const TYPE_BITS: Record<Kind, number> = {file: 0o100000, dir: 0o040000, symlink: 0o120000, char: 0o020000, block: 0o060000, fifo: 0o010000, socket: 0o140000};
+
+/** An implied directory (a parent with no entry of its own). */
+function impliedDir(): Meta {
+  return {kind: 'dir', mode: 0o40755, uid: 0, gid: 0, size: 0, mtimeSec: 0, mtimeNsec: 0, rdev: 0, ino: 0, nlink: 1};
+}
+
+/**
+ * A layer's entry name as a list of names, or a reason to refuse it: absolute names and `..`
+ * would land outside the root when extracted, so they are never part of the tree.
+ */
+export function entryNames(raw: string): string[] | string {
+  if (raw.startsWith('/')) return 'absolute name';
+  const names = raw.split('/').filter((n) => n !== '' && n !== '.');
+  if (names.includes('..')) return "name contains '..'";
+  return names;
+}
+
+/** Makedev as glibc encodes it, so rdev compares with what lstat reports on the root side. */
+function makedev(major: number, minor: number): number {
+  return ((major & 0xfff) << 8) | (minor & 0xff) | ((minor & ~0xff) << 12);
+}
+
+export class LayerBuilder {
+  private readonly root: LayerNode = {name: '', meta: impliedDir(), children: new Map()};
+  private readonly files = new Map<string, FileRef>();
+  /** Entries the tar named explicitly, to tell duplicates from implied parents. */
+  private readonly named = new Set<string>();
+  private size = 0;
+  private entries = 0;
+
+  /** `label` names the layer in problems (e.g. `image.tar:abc/layer.tar`). */
+  constructor(private readonly label: string, private readonly problems: Problems) {}
+
+  add(e: TarEntry): void {
+    this.entries++;
+    this.size += e.size;
+    const names = entryNames(e.path);
+    if (typeof names === 'string') return this.problems.add(`${this.label}:${e.path}`, `${names}; entry ignored`);
+    const kind = KIND_OF_TYPE[e.type];
+    if (!kind) return this.problems.add(`${this.label}:${e.path}`, `unsupported tar entry type ${e.type}; entry ignored`);
+    if (names.length === 0) {
+      if (kind === 'dir') this.root.meta = this.meta(e, kind);
+      return;
+    }
+    const path = `/${names.join('/')}`;
+    const name = names.at(-1)!;
+    const parent = this.dir(names.slice(0, -1));
+    if (name === WH_OPAQUE) {
+      parent.opaque = true;
+      return;
+    }
+    if (name.startsWith(WH_PREFIX + WH_PREFIX)) return; // AUFS bookkeeping, not content
+    if (this.named.has(path)) this.problems.add(`${this.label}:${e.path}`, 'duplicate entry; the later one is used');
+    this.named.add(path);
+    if (name.startsWith(WH_PREFIX)) {
+      const real = name.slice(WH_PREFIX.length);
+      // A real entry of the same name wins over its whiteout, as when a tar is applied.
+      if (!parent.children!.get(real) || parent.children!.get(real)!.whiteout) parent.children!.set(real, {name: real, meta: this.meta(e, 'file'), whiteout: true});
+      return;
+    }
+    const meta = this.meta(e, kind);
+    this.files.delete(path);
+    if (e.type === 'Link') {
+      const target = this.linkTarget(e, names);
+      if (target === undefined) return;
+      meta.target = target;
+    } else if (kind === 'symlink') {
+      meta.target = e.linkpath;
+      if (escapes(names, e.linkpath)) this.problems.add(`${this.label}:${e.path}`, `symbolic link points outside the root (${e.linkpath})`);
+    } else if (kind === 'file' && e.size > 0) {
+      this.files.set(path, {offset: e.offset, size: e.size});
+    }
+    const existing = parent.children!.get(name);
+    const node: LayerNode = {name, meta};
+    if (kind === 'dir') {
+      node.children = existing?.children ?? new Map();
+      if (existing?.opaque) node.opaque = true;
+    } else if (existing?.children) {
+      this.dropFiles(path);
+    }
+    parent.children!.set(name, node);
+  }
+
+  finish(): LayerIndex {
+    return {tree: this.root, files: this.files, size: this.size, entries: this.entries};
+  }
+
+  private meta(e: TarEntry, kind: Kind): Meta {
+    const ms = e.mtime.getTime();
+    const sec = Math.floor(ms / 1000);
+    return {
+      kind,
+      mode: (e.mode & 0o7777 & ~S_IFMT) | TYPE_BITS[kind],
+      uid: e.uid,
+      gid: e.gid,
+      size: kind === 'dir' ? 0 : e.size,
+      mtimeSec: sec,
+      mtimeNsec: (ms - sec * 1000) * 1_000_000,
+      rdev: kind === 'char' || kind === 'block' ? makedev(e.devmaj, e.devmin) : 0,
+      ino: 0,
+      nlink: 1,
+    };
+  }
+
+  /** A hard link must name an earlier regular file of this layer, inside the root. */
+  private linkTarget(e: TarEntry, names: string[]): string | undefined {
+    const target = entryNames(e.linkpath);
+    const item = `${this.label}:${e.path}`;
+    if (typeof target === 'string' || target.length === 0) {
+      this.problems.add(item, `hard link points outside the root (${e.linkpath}); entry ignored`);
+      return undefined;
+    }
+    const path = `/${target.join('/')}`;
+    if (path === `/${names.join('/')}`) {
+      this.problems.add(item, 'hard link to itself; entry ignored');
+      return undefined;
+    }
+    let node: LayerNode | undefined = this.root;
+    for (const n of target) node = node?.children?.get(n);
+    if (!node || node.whiteout || node.meta.kind !== 'file') {
+      this.problems.add(item, `hard link to ${e.linkpath}, which is not an earlier file of this layer; entry ignored`);
+      return undefined;
+    }
+    return node.meta.target ?? path;
+  }
+
+  /** The directory at `names`, creating implied parents (a file in the way becomes a directory, as tar does). */
+  private dir(names: string[]): LayerNode {
+    let node = this.root;
+    for (const name of names) {
+      let child = node.children!.get(name);
+      if (!child || child.meta.kind !== 'dir' || child.whiteout) {
+        child = {name, meta: impliedDir(), children: new Map()};
+        node.children!.set(name, child);
+      }
+      node = child;
+    }
+    return node;
+  }
+
+  private dropFiles(prefix: string): void {
+    for (const path of this.files.keys()) if (path.startsWith(`${prefix}/`)) this.files.delete(path);
+  }
+}
+
+/** Whether a relative symlink target climbs above the root from the link's directory. */
+function escapes(names: string[], target: string): boolean {
+  if (target.startsWith('/')) return false; // absolute targets resolve inside the container's root
+  let depth = names.length - 1;
+  for (const part of target.split('/')) {
+    if (part === '..') depth--;
+    else if (part !== '' && part !== '.') depth++;
+    if (depth < 0) return true;
+  }
+  return false;
+}
