@@ -1,0 +1,277 @@
+// Differential test: seeded random layer stacks and operation sequences run through CowView and
+// through a real kernel overlay mount of the same layers; error codes, merged views and the
+// resulting upper directories must be identical.
+//   LAYERSCOPE_COW_SEED=n      replay the single sequence n (printed on failure)
+//   LAYERSCOPE_COW_SECONDS=s   time budget for new sequences (default 60)
+import {mkdirSync, rmSync, type Stats} from 'node:fs';
+import {join} from 'node:path';
+import {afterAll, afterEach, describe, expect, it} from 'vitest';
+import {CowView} from '../../source/engine/cow.js';
+import {applyFsOp, type FsOpTarget} from '../../source/engine/fs-op.js';
+import {
+  buildLayer,
+  canMountOverlay,
+  describeRealTree,
+  describeView,
+  MountFs,
+  mountOverlay,
+  removeWhiteoutTemplate,
+  tempDir,
+  umountAll,
+  umountOverlay,
+  type LayerItem,
+} from '../helpers/overlay.js';
+
+const SECONDS = Number(process.env.LAYERSCOPE_COW_SECONDS ?? 60);
+const REPLAY = process.env.LAYERSCOPE_COW_SEED;
+const OLD = 978_307_200; // 2001-01-01: lower files are older than anything the test writes
+const RECENT = Date.now() - 3_600_000;
+
+type Rng = () => number;
+
+/** mulberry32: small, fast, and the same everywhere. */
+function rng(seed: number): Rng {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+const int = (random: Rng, n: number): number => Math.floor(random() * n);
+const pick = <T>(random: Rng, items: readonly T[]): T => items[int(random, items.length)];
+
+const NAMES = ['a', 'b', 'c'];
+const FILE_MODES = [0o644, 0o600, 0o755, 0o4755, 0o2750, 0o444, 0o000];
+const DIR_MODES = [0o755, 0o700, 0o775, 0o1777, 0o2755];
+const IDS = [0, 1000, 1001];
+
+/** Short paths over three names, so layers and operations keep colliding. */
+function randomPath(random: Rng, maxDepth = 3): string {
+  const depth = 1 + Math.min(int(random, maxDepth), int(random, maxDepth));
+  return `/${Array.from({length: depth}, () => pick(random, NAMES)).join('/')}`;
+}
+
+/** Relative targets without "..": they stay inside the view wherever the link moves, so the
+ *  kernel (which would resolve ".." and "/" on the host) and CowView must agree. */
+function randomTarget(random: Rng): string {
+  const parts = Array.from({length: 1 + int(random, 2)}, () => pick(random, [...NAMES, 'x']));
+  return (random() < 0.2 ? './' : '') + parts.join('/');
+}
+
+function randomLayer(random: Rng): LayerItem[] {
+  const items: LayerItem[] = [];
+  const kinds = new Map<string, LayerItem['kind']>();
+  const count = 2 + int(random, 12);
+  for (let i = 0; i < count; i++) {
+    const path = randomPath(random);
+    const ancestors = path.split('/').slice(1, -1).map((_, k, parts) => `/${parts.slice(0, k + 1).join('/')}`);
+    if (kinds.has(path) || ancestors.some((dir) => (kinds.get(dir) ?? 'dir') !== 'dir')) continue;
+    for (const dir of ancestors) kinds.set(dir, 'dir');
+    const owner = {uid: pick(random, IDS), gid: pick(random, IDS)};
+    const roll = random();
+    let item: LayerItem;
+    if (roll < 0.25) item = {kind: 'dir', path, mode: pick(random, DIR_MODES), opaque: random() < 0.25, ...owner};
+    else if (roll < 0.55) {
+      const xattrs = random() < 0.3 ? {'user.note': `n${int(random, 9)}`} : undefined;
+      const content = 'x'.repeat(int(random, 6)) + int(random, 100);
+      item = {kind: 'file', path, content, mode: pick(random, FILE_MODES), time: OLD + int(random, 1e6), xattrs, ...owner};
+    } else if (roll < 0.7) item = {kind: 'symlink', path, target: randomTarget(random), time: OLD + int(random, 1e6), ...owner};
+    else if (roll < 0.8) {
+      const files = [...kinds].filter(([, kind]) => kind === 'file').map(([file]) => file);
+      if (files.length === 0) continue;
+      item = {kind: 'hardlink', path, target: pick(random, files)};
+    } else item = {kind: 'whiteout', path};
+    kinds.set(path, item.kind === 'hardlink' ? 'file' : item.kind);
+    items.push(item);
+  }
+  return items;
+}
+
+interface Op {
+  readonly argv: string[];
+  readonly stdin?: string;
+}
+
+function randomOp(random: Rng): Op {
+  const inner = (): string => randomPath(random, random() < 0.1 ? 4 : 3);
+  // "/" only for one-path ops: at a mount point, two-path ops give EXDEV (two mounts) where the root
+  // of a view (a container's "/") gives EBUSY or EPERM.
+  const path = (): string => (random() < 0.04 ? '/' : inner());
+  const data = (): string => 'y'.repeat(int(random, 4)) + (random() < 0.8 ? String(int(random, 100)) : '');
+  switch (int(random, 21)) {
+    case 0:
+    case 1:
+      return {argv: ['write', path()], stdin: data()};
+    case 2:
+      return {argv: ['append', path()], stdin: data()};
+    case 3:
+      return {argv: ['truncate', path(), String(int(random, 8))]};
+    case 4:
+      return {argv: ['chmod', pick(random, FILE_MODES).toString(8), path()]};
+    case 5:
+      return {argv: ['chown', `${pick(random, IDS)}:${pick(random, IDS)}`, path()]};
+    case 6:
+    case 7:
+      return {argv: ['mv', inner(), inner()]};
+    case 8:
+      return {argv: ['rename', inner(), inner()]};
+    case 9:
+      return {argv: ['rm', path()]};
+    case 10:
+      return {argv: ['rm', '-r', path()]};
+    case 11:
+      return {argv: ['mkdir', path()]};
+    case 12:
+      return {argv: ['mkdir', '-p', path()]};
+    case 13:
+      return {argv: ['rmdir', path()]};
+    case 14:
+      return {argv: ['ln', '-s', randomTarget(random), path()]};
+    case 15:
+      return {argv: ['ln', inner(), inner()]};
+    case 16:
+      return {argv: ['cat', path()]};
+    case 17:
+      return {argv: ['ls', path()]};
+    case 18:
+      return {argv: ['stat', path()]};
+    case 19:
+      return {argv: ['readlink', path()]};
+    default:
+      return {argv: ['lstat', path()]};
+  }
+}
+
+interface Scenario {
+  readonly lowers: LayerItem[][];
+  readonly upper: LayerItem[];
+  readonly ops: Op[];
+}
+
+function scenario(seed: number): Scenario {
+  const random = rng(seed);
+  const lowers = Array.from({length: 1 + int(random, 3)}, () => randomLayer(random));
+  const upper = random() < 0.3 ? randomLayer(random) : [];
+  const ops = Array.from({length: 4 + int(random, 20)}, () => randomOp(random));
+  return {lowers, upper, ops};
+}
+
+const describeStats = (stats: Stats): string => {
+  const type = stats.isDirectory() ? 'dir' : stats.isFile() ? `file size=${stats.size}` : stats.isSymbolicLink() ? 'symlink' : 'other';
+  const time = stats.isDirectory() ? '' : stats.mtimeMs < RECENT ? ` t=${Math.round(stats.mtimeMs)}` : ' t=new';
+  return `${type} ${(stats.mode & 0o7777).toString(8)} ${stats.uid}:${stats.gid}${time}`;
+};
+
+/** Runs one op; the outcome is "ok", "ok <what was read>" or the error code. */
+function runOp(fs: FsOpTarget, {argv, stdin}: Op): string {
+  const [verb, a = '', b = ''] = argv;
+  try {
+    switch (verb) {
+      case 'cat':
+        return `ok ${JSON.stringify(fs.readFile(a).toString())}`;
+      case 'ls':
+        return `ok ${fs.readdir(a).join(',')}`;
+      case 'stat':
+        return `ok ${describeStats(fs.stat(a))}`;
+      case 'lstat':
+        return `ok ${describeStats(fs.lstat(a))}`;
+      case 'readlink':
+        return `ok ${fs.readlink(a)}`;
+      case 'rename':
+        fs.rename(a, b);
+        return 'ok';
+      default:
+        applyFsOp(fs, argv, Buffer.from(stdin ?? ''));
+        return 'ok';
+    }
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code ?? `THROW ${(error as Error).message}`;
+  }
+}
+
+const showOp = ({argv, stdin}: Op): string => argv.join(' ') + (stdin === undefined ? '' : ` <<< ${JSON.stringify(stdin)}`);
+
+function showScenario(seed: number, {lowers, upper, ops}: Scenario, outcomes: string[]): string {
+  const layer = (items: LayerItem[]): string => items.map((item) => `    ${JSON.stringify(item)}`).join('\n');
+  return [
+    `replay with LAYERSCOPE_COW_SEED=${seed}`,
+    ...lowers.map((items, i) => `  lower ${i + 1}:\n${layer(items)}`),
+    `  upper:\n${layer(upper)}`,
+    '  ops (CowView | kernel):',
+    ...ops.map((op, i) => `    ${i + 1}. ${showOp(op)}  =>  ${outcomes[i] ?? 'not run'}`),
+  ].join('\n');
+}
+
+/** Returns undefined when CowView and the kernel agree, else a report of the first difference. */
+function runScenario(seed: number): string | undefined {
+  const plan = scenario(seed);
+  const root = tempDir('cow-kernel');
+  const lowers = plan.lowers.map((_, i) => join(root, `lower${i + 1}`));
+  const dirs = {lowers, upper: join(root, 'kernel-upper'), work: join(root, 'work'), merged: join(root, 'merged')};
+  const cowUpper = join(root, 'cow-upper');
+  const outcomes: string[] = [];
+  try {
+    plan.lowers.forEach((items, i) => buildLayer(lowers[i], items));
+    for (const upper of [dirs.upper, cowUpper]) buildLayer(upper, plan.upper);
+    for (const dir of [dirs.work, dirs.merged]) mkdirSync(dir);
+    mountOverlay(dirs);
+    const cow = new CowView({lowers, upper: cowUpper});
+    const kernel = new MountFs(dirs.merged);
+    for (const op of plan.ops) {
+      const [mine, theirs] = [runOp(cow, op), runOp(kernel, op)];
+      outcomes.push(`${mine} | ${theirs}`);
+      if (mine !== theirs) return `${showScenario(seed, plan, outcomes)}\n  outcomes differ at step ${outcomes.length}`;
+    }
+    const merged = diff(describeView(cow, RECENT), describeView(kernel, RECENT));
+    if (merged) return `${showScenario(seed, plan, outcomes)}\n  merged views differ (- CowView, + kernel):\n${merged}`;
+    umountOverlay(dirs.merged);
+    const upper = diff(describeRealTree(cowUpper, RECENT), describeRealTree(dirs.upper, RECENT));
+    if (upper) return `${showScenario(seed, plan, outcomes)}\n  upper layers differ (- CowView, + kernel):\n${upper}`;
+    return undefined;
+  } finally {
+    umountAll();
+    rmSync(root, {recursive: true, force: true});
+  }
+}
+
+function diff(mine: string[], theirs: string[]): string | undefined {
+  const [a, b] = [new Set(mine), new Set(theirs)];
+  const lines = [...mine.filter((line) => !b.has(line)).map((line) => `    - ${line}`), ...theirs.filter((line) => !a.has(line)).map((line) => `    + ${line}`)];
+  return lines.length > 0 ? lines.join('\n') : undefined;
+}
+
+const support = canMountOverlay();
+if (!support.ok) console.warn(`skipping CowView-vs-kernel differential test: ${support.reason}`);
+
+describe.skipIf(!support.ok)(`CowView against kernel overlayfs${support.ok ? '' : ` (skipped: ${support.reason})`}`, () => {
+  afterEach(umountAll);
+  afterAll(() => {
+    umountAll();
+    removeWhiteoutTemplate();
+  });
+
+  it('agrees on random operation sequences over random layer stacks', {timeout: (SECONDS + 120) * 1000}, () => {
+    if (REPLAY !== undefined) {
+      expect(runScenario(Number(REPLAY)), 'replayed sequence').toBeUndefined();
+      return;
+    }
+    const base = Math.floor(Math.random() * 2 ** 31);
+    const started = performance.now();
+    let count = 0;
+    let ops = 0;
+    while (performance.now() - started < SECONDS * 1000) {
+      const seed = base + count;
+      const failure = runScenario(seed);
+      if (failure) expect.fail(`sequence ${count + 1} (seed ${seed}) after ${count} passing from base seed ${base}:\n${failure}`);
+      ops += scenario(seed).ops.length;
+      count++;
+    }
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    console.log(`CowView vs kernel overlayfs: ${count} sequences, ${ops} operations in ${seconds} s (seeds ${base}..${base + count - 1})`);
+    expect(count).toBeGreaterThan(0);
+  });
+});
