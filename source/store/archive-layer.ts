@@ -18,7 +18,8 @@ export interface LayerIndex {
   tree: LayerNode;
   /** Regular files with data, by absolute path ('/etc/passwd'). Hard links are resolved through `meta.target`. */
   files: Map<string, FileRef>;
-  /** Sum of the entries' sizes: Docker's layer size, and dive's. */
+  /** The layer's size as Docker measures an applied layer (`docker history`, `docker images`): regular
+   * files once per inode plus symlink targets' lengths. */
   size: number;
   entries: number;
 }
@@ -63,7 +64,7 @@ export class LayerBuilder {
 
   add(e: TarEntry): void {
     this.entries++;
-    this.size += e.size;
+    this.size += e.type === 'SymbolicLink' ? Buffer.byteLength(e.linkpath) : e.type === 'Directory' ? 0 : e.size;
     const names = entryNames(e.path);
     if (typeof names === 'string') return this.problems.add(`${this.label}:${e.path}`, `${names}; entry ignored`);
     const kind = KIND_OF_TYPE[e.type];
