@@ -34,6 +34,7 @@ export async function startDaemon(): Promise<Daemon | string> {
   const running = await dockerInfoRoot();
   if (running) return {dataRoot: running};
   if (process.getuid?.() !== 0) return 'starting dockerd needs root';
+  if (!existsSync(SHARED_BASE_SCRIPT)) return `${SHARED} is missing (its real-docker scripts start dockerd)`;
   const tempRoot = mkdtempSync(join(tmpdir(), 'layerscope-dockerd-'));
   try {
     await run(join(SHARED, 'real-docker/start-dockerd.sh'), [tempRoot], {timeout: 300_000});
@@ -73,6 +74,7 @@ export async function ensureBaseImage(): Promise<void> {
  */
 export async function startPrivateDaemon(driver: string): Promise<{host: string; dataRoot: string; stop: () => Promise<void>} | string> {
   if (process.getuid?.() !== 0) return 'starting dockerd needs root';
+  if (!existsSync(SHARED_BASE_SCRIPT)) return `${SHARED} is missing (its real-docker scripts make the base image)`;
   try {
     await run('sh', ['-c', 'command -v dockerd']);
   } catch {
