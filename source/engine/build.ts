@@ -1,0 +1,635 @@
+// `layerscope build`: Docker's classic builder (DOCKER_BUILDKIT=0) on an engine root. One image per
+// step (metadata parent links), one layer per filesystem-changing step, `created_by` strings and the
+// COPY/ADD content hashes exactly as Docker writes them, and the classic layer cache: a step is reused
+// when a child of the current image has the same container_config (command, env, labels, ...).
+import {createHash, randomBytes} from 'node:crypto';
+import type {Stats} from 'node:fs';
+import * as fsp from 'node:fs/promises';
+import {basename, isAbsolute, join, posix, resolve} from 'node:path';
+import {constants as zlibConstants, gunzipSync} from 'node:zlib';
+import * as tar from 'tar';
+import {parseDockerfile, parseKeyValues, processWords, expandWord, DockerfileError, type Instruction, type Vars} from './dockerfile.js';
+import {goArch, type Output} from './import.js';
+import {goTime} from './layout-json.js';
+import {assertEngineRoot, chainDiffDirs, newLayerDir, registerLayerDir, removeLayerDir, rootPaths, type LayerDir, type LayerInfo} from './layout.js';
+import {
+  childImages, DOCKER_VERSION, emptyContainerConfig, imageChainId, readImageConfig, resolveImage, serializeImageConfig,
+  storeImageConfig, tagImage, type ContainerConfig, type ImageConfig,
+} from './layout-image.js';
+import {viewReaddir, viewStat} from './layout-view.js';
+import {runInLayer} from './run.js';
+
+export interface BuildOptions {
+  root: string;
+  /** build context directory */
+  context: string;
+  /** Dockerfile path (default: <context>/Dockerfile; relative paths are relative to the context) */
+  file?: string;
+  /** NAME[:TAG] references for the result */
+  tags?: string[];
+  buildArgs?: Record<string, string>;
+  /** ignore the layer cache */
+  noCache?: boolean;
+  /** progress and RUN output */
+  out?: Output;
+}
+
+export interface BuildResult {
+  id: string;
+  /** image id after each step, with whether it came from the cache */
+  steps: Array<{instruction: string; id: string; cached: boolean}>;
+}
+
+const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+const short = (id: string): string => id.replace(/^sha256:/, '').slice(0, 12);
+
+interface Stage {
+  name?: string;
+  imageId: string;
+  config?: ImageConfig;
+  chainId?: string;
+  runConfig: ContainerConfig;
+  cmdSet: boolean;
+  /** ARGs declared in this stage, value undefined when it has none */
+  args: Map<string, string | undefined>;
+  maintainer?: string;
+}
+
+/** Docker's %q of a Go string. */
+function goQuote(s: string): string {
+  return JSON.stringify(s).replace(/\\u00([0-9a-f]{2})/g, (_, h: string) => ({'07': '\\a', '0b': '\\v'} as Record<string, string>)[h] ?? `\\x${h}`).replace(/\x7f/g, '\\x7f');
+}
+
+/** Docker's image cache comparison (image/cache/compare.go), plus WorkingDir. */
+function sameRunConfig(a: ContainerConfig, b: ContainerConfig): boolean {
+  const eqList = (x: unknown[] | null | undefined, y: unknown[] | null | undefined): boolean => JSON.stringify(x ?? []) === JSON.stringify(y ?? []);
+  const keys = (m: Record<string, unknown> | null | undefined): string => JSON.stringify(Object.keys(m ?? {}).sort());
+  const entries = (m: Record<string, string> | null | undefined): string => JSON.stringify(Object.entries(m ?? {}).sort());
+  return !a.OpenStdin && !b.OpenStdin && a.AttachStdout === b.AttachStdout && a.AttachStderr === b.AttachStderr &&
+    a.User === b.User && a.Tty === b.Tty && a.WorkingDir === b.WorkingDir && eqList(a.Cmd, b.Cmd) && eqList(a.Env, b.Env) &&
+    eqList(a.Entrypoint, b.Entrypoint) && entries(a.Labels) === entries(b.Labels) && keys(a.ExposedPorts) === keys(b.ExposedPorts) &&
+    keys(a.Volumes) === keys(b.Volumes);
+}
+
+const clone = <T>(v: T): T => structuredClone(v);
+
+export class Builder {
+  private readonly stages: Stage[] = [];
+  private readonly metaArgs = new Map<string, string | undefined>();
+  readonly steps: BuildResult['steps'] = [];
+
+  constructor(private readonly opts: BuildOptions) {}
+
+  private print(text: string): void {
+    this.opts.out?.write(text);
+  }
+
+  private get stage(): Stage {
+    return this.stages.at(-1)!;
+  }
+
+  /** Variables visible to an instruction: ARGs (with values) overridden by ENV. */
+  private vars(): Vars {
+    const v = new Map<string, string>();
+    for (const [k, d] of this.stage.args) {
+      const val = this.opts.buildArgs?.[k] ?? d;
+      if (val !== undefined) v.set(k, val);
+    }
+    for (const e of this.stage.runConfig.Env ?? []) v.set(e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1));
+    return v;
+  }
+
+  /** Build args in effect for RUN, as `k=v` (not those ENV overrides). */
+  private buildArgEnv(): string[] {
+    const env = new Set((this.stage.runConfig.Env ?? []).map((e) => e.slice(0, e.indexOf('='))));
+    const out: string[] = [];
+    for (const [k, d] of this.stage.args) {
+      const val = this.opts.buildArgs?.[k] ?? d;
+      if (val !== undefined && !env.has(k)) out.push(`${k}=${val}`);
+    }
+    return out.sort();
+  }
+
+  async run(instructions: Instruction[]): Promise<BuildResult> {
+    const first = instructions.findIndex((i) => i.keyword === 'FROM');
+    for (const i of instructions.slice(0, first)) {
+      for (const w of processWords(i.args, new Map(), i.line)) {
+        const eq = w.indexOf('=');
+        this.metaArgs.set(eq === -1 ? w : w.slice(0, eq), eq === -1 ? undefined : w.slice(eq + 1));
+      }
+    }
+    const steps = instructions.slice(first);
+    for (const [n, inst] of steps.entries()) {
+      this.print(`Step ${n + 1}/${steps.length} : ${inst.original}\n`);
+      try {
+        await this.dispatch(inst);
+      } catch (err) {
+        if (err instanceof DockerfileError) throw err;
+        throw new DockerfileError(inst.line, (err as Error).message);
+      }
+      this.stage.runConfig.Image = this.stage.imageId;
+    }
+    const id = this.stage.imageId;
+    if (!id) throw new Error('the build produced no image (FROM scratch with no instructions)');
+    this.print(`Successfully built ${short(id)}\n`);
+    for (const t of this.opts.tags ?? []) {
+      const r = await tagImage(this.opts.root, t, id);
+      this.print(`Successfully tagged ${r.full}\n`);
+    }
+    return {id, steps: this.steps};
+  }
+
+  private async dispatch(inst: Instruction): Promise<void> {
+    switch (inst.keyword) {
+      case 'FROM':
+        return this.from(inst);
+      case 'RUN':
+        return this.runStep(inst);
+      case 'COPY':
+      case 'ADD':
+        return this.copy(inst);
+      case 'WORKDIR':
+        return this.workdir(inst);
+      default:
+        return this.metadata(inst);
+    }
+  }
+
+  private async from(inst: Instruction): Promise<void> {
+    const metaVars = new Map<string, string>();
+    for (const [k, d] of this.metaArgs) {
+      const v = this.opts.buildArgs?.[k] ?? d;
+      if (v !== undefined) metaVars.set(k, v);
+    }
+    const words = processWords(inst.args, metaVars, inst.line);
+    if (words.length !== 1 && !(words.length === 3 && words[1]!.toUpperCase() === 'AS')) {
+      throw new DockerfileError(inst.line, 'FROM expects an image and optionally "AS name"');
+    }
+    const ref = words[0]!;
+    const named = this.stages.find((s) => s.name === ref.toLowerCase());
+    let imageId = '';
+    let config: ImageConfig | undefined;
+    if (named) ({imageId, config} = named);
+    else if (ref !== 'scratch') {
+      imageId = await resolveImage(this.opts.root, ref);
+      config = (await readImageConfig(this.opts.root, imageId)).config;
+    }
+    const runConfig = config ? clone({...emptyContainerConfig(), ...config.config}) : emptyContainerConfig();
+    if (!(runConfig.Env ?? []).some((e) => e.startsWith('PATH='))) runConfig.Env = [...(runConfig.Env ?? []), DEFAULT_PATH];
+    runConfig.OpenStdin = false;
+    runConfig.StdinOnce = false;
+    runConfig.Image = imageId;
+    this.stages.push({
+      name: words[2]?.toLowerCase(), imageId, config, chainId: config ? imageChainId(config) : undefined,
+      runConfig, cmdSet: false, args: new Map(),
+    });
+    this.print(imageId ? ` ---> ${short(imageId)}\n` : ' ---> \n');
+    this.steps.push({instruction: inst.original, id: imageId, cached: false});
+  }
+
+  /** Look for an earlier step with the same parent and container_config. */
+  private async probeCache(probe: ContainerConfig): Promise<boolean> {
+    if (this.opts.noCache) return false;
+    for (const id of await childImages(this.opts.root, this.stage.imageId)) {
+      const {config} = await readImageConfig(this.opts.root, id);
+      if (!sameRunConfig(config.container_config, probe)) continue;
+      this.adopt(id, config);
+      this.print(` ---> Using cache\n ---> ${short(id)}\n`);
+      return true;
+    }
+    return false;
+  }
+
+  private adopt(id: string, config: ImageConfig): void {
+    this.stage.imageId = id;
+    this.stage.config = config;
+    this.stage.chainId = imageChainId(config);
+    this.steps.push({instruction: '', id, cached: true});
+  }
+
+  /** Write the step's image (NewChildImage): history entry, optional layer, metadata parent. */
+  private async commit(containerConfig: ContainerConfig, layer: LayerInfo | undefined, containerId?: string): Promise<string> {
+    const s = this.stage;
+    const parent = s.config;
+    const created = goTime();
+    const createdBy = (containerConfig.Cmd ?? []).join(' ');
+    const img: ImageConfig = {
+      architecture: parent?.architecture ?? goArch(),
+      author: s.maintainer,
+      config: clone(s.runConfig),
+      container: containerId,
+      container_config: containerConfig,
+      created,
+      docker_version: DOCKER_VERSION,
+      history: [...(parent?.history ?? []), {created, author: s.maintainer, created_by: createdBy, empty_layer: layer ? undefined : true}],
+      os: parent?.os ?? 'linux',
+      rootfs: {type: 'layers', diff_ids: [...(parent?.rootfs.diff_ids ?? []), ...(layer ? [layer.diffId] : [])]},
+    };
+    const id = await storeImageConfig(this.opts.root, serializeImageConfig(img), {parent: s.imageId || undefined});
+    s.imageId = id;
+    s.config = img;
+    s.chainId = layer ? layer.chainId : s.chainId;
+    this.steps.at(-1)!.id = id;
+    this.print(` ---> ${short(id)}\n`);
+    return id;
+  }
+
+  private withCmd(cmd: string[]): ContainerConfig {
+    return {...clone(this.stage.runConfig), Cmd: cmd};
+  }
+
+  /** Metadata-only steps: Docker creates (but never starts) a container and commits it. */
+  private async commitComment(comment: string, single = false): Promise<void> {
+    const probe = this.withCmd(single ? ['/bin/sh', '-c', `#(nop) ${comment}`] : ['/bin/sh', '-c', '#(nop) ', comment]);
+    this.steps.push({instruction: comment, id: '', cached: false});
+    if (await this.probeCache(probe)) return void this.steps.splice(-2, 1);
+    const cid = randomBytes(32).toString('hex');
+    this.print(` ---> Running in ${cid.slice(0, 12)}\nRemoving intermediate container ${cid.slice(0, 12)}\n`);
+    await this.commit({...probe, Hostname: cid.slice(0, 12), Labels: probe.Labels ?? {}}, undefined, cid);
+  }
+
+  private async metadata(inst: Instruction): Promise<void> {
+    const rc = this.stage.runConfig;
+    const vars = this.vars();
+    switch (inst.keyword) {
+      case 'ENV': {
+        const pairs = parseKeyValues(inst, vars);
+        for (const [k, v] of pairs) {
+          const env = rc.Env ?? [];
+          const i = env.findIndex((e) => e.slice(0, e.indexOf('=')) === k);
+          if (i === -1) env.push(`${k}=${v}`);
+          else env[i] = `${k}=${v}`;
+          rc.Env = env;
+        }
+        return this.commitComment(`ENV ${pairs.map(([k, v]) => `${k}=${v}`).join(' ')}`);
+      }
+      case 'LABEL': {
+        const pairs = parseKeyValues(inst, vars);
+        rc.Labels = {...rc.Labels};
+        for (const [k, v] of pairs) rc.Labels[k] = v;
+        return this.commitComment(`LABEL ${pairs.map(([k, v]) => `${k}=${v}`).join(' ')}`);
+      }
+      case 'ARG': {
+        const parts: string[] = [];
+        for (const w of processWords(inst.args, vars, inst.line)) {
+          const eq = w.indexOf('=');
+          const key = eq === -1 ? w : w.slice(0, eq);
+          const value = eq === -1 ? (this.metaArgs.has(key) ? this.metaArgs.get(key) : undefined) : w.slice(eq + 1);
+          this.stage.args.set(key, value);
+          parts.push(eq === -1 ? key : `${key}=${value}`);
+        }
+        return this.commitComment(`ARG ${parts.join(' ')}`);
+      }
+      case 'USER':
+        rc.User = expandWord(inst.args, vars, inst.line);
+        return this.commitComment(`USER ${rc.User}`);
+      case 'STOPSIGNAL':
+        rc.StopSignal = expandWord(inst.args, vars, inst.line);
+        return this.commitComment(`STOPSIGNAL ${rc.StopSignal}`);
+      case 'MAINTAINER':
+        this.stage.maintainer = inst.args;
+        return this.commitComment(`MAINTAINER ${inst.args}`);
+      case 'EXPOSE': {
+        const ports = processWords(inst.args, vars, inst.line);
+        rc.ExposedPorts = {...rc.ExposedPorts};
+        for (const p of ports) for (const key of portKeys(p, inst.line)) rc.ExposedPorts[key] = {};
+        return this.commitComment(`EXPOSE ${ports.join(' ')}`);
+      }
+      case 'VOLUME': {
+        const vols = inst.json ?? processWords(inst.args, vars, inst.line);
+        rc.Volumes = {...rc.Volumes};
+        for (const v of vols) {
+          if (!v) throw new DockerfileError(inst.line, 'VOLUME specified can not be an empty string');
+          rc.Volumes[v] = {};
+        }
+        return this.commitComment(`VOLUME [${vols.join(' ')}]`);
+      }
+      case 'CMD':
+      case 'ENTRYPOINT': {
+        const cmd = inst.json ?? (inst.args ? ['/bin/sh', '-c', inst.args] : null);
+        if (inst.keyword === 'CMD') {
+          rc.Cmd = cmd;
+          await this.commitComment(`CMD [${(cmd ?? []).map(goQuote).join(' ')}]`);
+          if (inst.args) this.stage.cmdSet = true;
+          return;
+        }
+        rc.Entrypoint = cmd;
+        if (!this.stage.cmdSet) rc.Cmd = null;
+        return this.commitComment(`ENTRYPOINT [${(cmd ?? []).map(goQuote).join(' ')}]`);
+      }
+      default:
+        throw new DockerfileError(inst.line, `${inst.keyword} is not supported`);
+    }
+  }
+
+  private imageDirs(): Promise<string[]> {
+    return chainDiffDirs(this.opts.root, this.stage.chainId);
+  }
+
+  /** Register a filled layer dir, or drop it when the step changed nothing (Docker's empty_layer). */
+  private async finishLayer(layer: LayerDir): Promise<LayerInfo | undefined> {
+    await fsp.rm(join(layer.dir, 'work', 'work'), {recursive: true, force: true}).catch(() => undefined);
+    if ((await fsp.readdir(layer.diffDir)).length === 0) {
+      await removeLayerDir(this.opts.root, layer.id);
+      return undefined;
+    }
+    return registerLayerDir(this.opts.root, this.stage.chainId, layer);
+  }
+
+  private async workdir(inst: Instruction): Promise<void> {
+    const rc = this.stage.runConfig;
+    const path = expandWord(inst.args, this.vars(), inst.line);
+    rc.WorkingDir = posix.resolve(rc.WorkingDir || '/', path);
+    const probe = this.withCmd(['/bin/sh', '-c', `#(nop) WORKDIR ${rc.WorkingDir}`]);
+    this.steps.push({instruction: inst.original, id: '', cached: false});
+    if (await this.probeCache(probe)) return void this.steps.splice(-2, 1);
+    const cid = randomBytes(32).toString('hex');
+    this.print(` ---> Running in ${cid.slice(0, 12)}\nRemoving intermediate container ${cid.slice(0, 12)}\n`);
+    // Docker creates the directory in the step's container, so a new directory becomes a layer.
+    const layer = await newLayerDir(this.opts.root, this.stage.chainId);
+    try {
+      await ensureDir(layer.diffDir, await this.imageDirs(), rc.WorkingDir);
+      const info = await this.finishLayer(layer);
+      await this.commit({...probe, Hostname: cid.slice(0, 12), Labels: probe.Labels ?? {}}, info, cid);
+    } catch (err) {
+      await removeLayerDir(this.opts.root, layer.id);
+      throw err;
+    }
+  }
+
+  private async runStep(inst: Instruction): Promise<void> {
+    const rc = this.stage.runConfig;
+    const cmd = inst.json ?? ['/bin/sh', '-c', inst.args];
+    const buildArgs = this.buildArgEnv();
+    const saveCmd = buildArgs.length ? [`|${buildArgs.length}`, ...buildArgs, ...cmd] : cmd;
+    const probe: ContainerConfig = {...this.withCmd(saveCmd), Entrypoint: null};
+    this.steps.push({instruction: inst.original, id: '', cached: false});
+    if (await this.probeCache(probe)) return void this.steps.splice(-2, 1);
+    const cid = randomBytes(32).toString('hex');
+    this.print(` ---> Running in ${cid.slice(0, 12)}\n`);
+    const layer = await newLayerDir(this.opts.root, this.stage.chainId);
+    try {
+      const code = await runInLayer({
+        overlayDir: rootPaths(this.opts.root).overlay,
+        lowerDirs: await this.imageDirs(),
+        upperDir: layer.diffDir,
+        workDir: layer.workDir,
+        scratchDir: layer.dir,
+        argv: cmd,
+        env: [...(rc.Env ?? []), ...buildArgs],
+        cwd: rc.WorkingDir,
+        user: rc.User,
+        onOutput: (chunk) => this.print(chunk.toString()),
+      });
+      if (code !== 0) throw new Error(`The command '${cmd.join(' ')}' returned a non-zero code: ${code}`);
+      this.print(`Removing intermediate container ${cid.slice(0, 12)}\n`);
+      const info = await this.finishLayer(layer);
+      await this.commit(probe, info, cid);
+    } catch (err) {
+      await removeLayerDir(this.opts.root, layer.id);
+      throw err;
+    }
+  }
+
+  private async copy(inst: Instruction): Promise<void> {
+    const vars = this.vars();
+    const words = inst.json ?? processWords(inst.args, vars, inst.line);
+    if (words.length < 2) throw new DockerfileError(inst.line, `${inst.keyword} requires at least one source and a destination`);
+    const rc = this.stage.runConfig;
+    const destRaw = words.at(-1)!;
+    const from = inst.flags.from;
+    if (inst.flags.chown) throw new DockerfileError(inst.line, `${inst.keyword} --chown is not supported by this engine`);
+    let source: FileSource;
+    if (from !== undefined) {
+      const stage = /^\d+$/.test(from) ? this.stages[Number(from)] : this.stages.find((s) => s.name === from.toLowerCase());
+      const imageId = stage ? stage.imageId : await resolveImage(this.opts.root, from);
+      const cfg = stage?.config ?? (await readImageConfig(this.opts.root, imageId)).config;
+      source = imageSource(await chainDiffDirs(this.opts.root, imageChainId(cfg)));
+    } else source = localSource(resolve(this.opts.context));
+    const infos = [];
+    for (const src of words.slice(0, -1)) {
+      if (/^[a-z]+:\/\//i.test(src)) throw new DockerfileError(inst.line, `${inst.keyword} from a URL (${src}) is not supported: no network`);
+      const matches = await globSource(source, src);
+      if (matches.length === 0) throw new DockerfileError(inst.line, `${inst.keyword} failed: no source files were specified (${src} not found)`);
+      for (const rel of matches) infos.push({rel, hash: await sourceHash(source, rel)});
+    }
+    const hash = infos.length === 1 ? infos[0]!.hash : `multi:${sha256hex(infos.map((i) => i.hash).join(','))}`;
+    const probe = this.withCmd(['/bin/sh', '-c', `#(nop) ${inst.keyword} ${hash} in ${destRaw} `]);
+    this.steps.push({instruction: inst.original, id: '', cached: false});
+    if (await this.probeCache(probe)) return void this.steps.splice(-2, 1);
+
+    const image = await this.imageDirs();
+    const destAbs = posix.resolve(rc.WorkingDir || '/', destRaw);
+    const destIsDir = destRaw.endsWith('/') || destRaw.endsWith('/.') || infos.length > 1;
+    const layer = await newLayerDir(this.opts.root, this.stage.chainId);
+    try {
+      for (const info of infos) {
+        const {st, path} = await source.stat(info.rel);
+        if (inst.keyword === 'ADD' && from === undefined && st.isFile() && (await isTarArchive(path))) {
+          await extractIntoLayer(path, destAbs, layer.diffDir, image);
+          continue;
+        }
+        await copyIntoLayer(source, info.rel, destAbs, destIsDir, layer.diffDir, image, from !== undefined);
+      }
+      const info = await this.finishLayer(layer);
+      await this.commit(probe, info);
+    } catch (err) {
+      await removeLayerDir(this.opts.root, layer.id);
+      throw err;
+    }
+  }
+}
+
+// ---------------------------------------------------------------- COPY/ADD sources
+
+const sha256hex = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
+
+/** Where COPY reads from: the build context, or an image's merged layers (COPY --from). */
+interface FileSource {
+  stat(rel: string): Promise<{st: Stats; path: string}>;
+  readdir(rel: string): Promise<string[]>;
+  /** the context tar the CLI sends records uid/gid 0; an image source hashes real owners */
+  realOwners: boolean;
+}
+
+function cleanRel(src: string): string {
+  const rel = posix.normalize(`/${src}`).slice(1).replace(/\/$/, '');
+  return rel;
+}
+
+function localSource(root: string): FileSource {
+  const abs = (rel: string): string => join(root, rel);
+  return {
+    realOwners: false,
+    async stat(rel) {
+      const path = abs(rel);
+      const st = await fsp.lstat(path).catch(() => {
+        throw new Error(`${rel || '.'}: no such file or directory in the build context`);
+      });
+      return {st, path};
+    },
+    readdir: async (rel) => (await fsp.readdir(abs(rel))).sort(),
+  };
+}
+
+function imageSource(layers: string[]): FileSource {
+  return {
+    realOwners: true,
+    async stat(rel) {
+      const e = await viewStat(layers, rel);
+      if (!e) throw new Error(`${rel}: no such file or directory in the source image`);
+      return e;
+    },
+    readdir: (rel) => viewReaddir(layers, rel),
+  };
+}
+
+/** Expand `*`, `?` and `[...]` per path component (filepath.Match), or check that a plain path exists. */
+async function globSource(source: FileSource, src: string): Promise<string[]> {
+  const rel = cleanRel(src);
+  if (!/[*?[]/.test(rel)) {
+    await source.stat(rel);
+    return [rel];
+  }
+  let found = [''];
+  for (const part of rel.split('/')) {
+    const re = new RegExp(`^${part.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')}$`);
+    const next: string[] = [];
+    for (const dir of found) {
+      const names = /[*?[]/.test(part) ? await source.readdir(dir).catch(() => [] as string[]) : [part];
+      for (const n of names) {
+        const cand = dir ? `${dir}/${n}` : n;
+        if (re.test(n) && (await source.stat(cand).then(() => true, () => false))) next.push(cand);
+      }
+    }
+    found = next;
+  }
+  return found;
+}
+
+const TYPEFLAG = (st: Stats): string => (st.isDirectory() ? '5' : st.isSymbolicLink() ? '2' : st.isCharacterDevice() ? '3' : st.isBlockDevice() ? '4' : st.isFIFO() ? '6' : '0');
+
+/** Docker's tarsum v1 file sum: header fields (no mtime, no user names) followed by the content. */
+async function tarsumOf(source: FileSource, rel: string): Promise<string> {
+  const {st, path} = await source.stat(rel);
+  const h = createHash('sha256');
+  const size = st.isFile() ? st.size : 0;
+  const link = st.isSymbolicLink() ? await fsp.readlink(path) : '';
+  const [uid, gid] = source.realOwners ? [st.uid, st.gid] : [0, 0];
+  h.update(`name${rel}${st.isDirectory() ? '/' : ''}mode${st.mode}uid${uid}gid${gid}size${size}typeflag${TYPEFLAG(st)}linkname${link}unamegnamedevmajor0devminor0`);
+  if (size > 0) for await (const chunk of (await fsp.open(path)).createReadStream()) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+/** The `file:<sum>` / `dir:<sum>` in COPY/ADD `created_by`, computed as Docker's copier does. */
+async function sourceHash(source: FileSource, rel: string): Promise<string> {
+  const {st} = await source.stat(rel);
+  if (!st.isDirectory()) return `file:${await tarsumOf(source, rel)}`;
+  const sums: string[] = [];
+  const walk = async (r: string): Promise<void> => {
+    if (r !== '') sums.push(await tarsumOf(source, r));
+    if ((await source.stat(r)).st.isDirectory()) for (const n of await source.readdir(r)) await walk(r ? `${r}/${n}` : n);
+  };
+  await walk(rel);
+  return `dir:${sha256hex(sums.sort().join(','))}`;
+}
+
+// ---------------------------------------------------------------- COPY/ADD into a layer dir
+
+/**
+ * Make directory `abs` (image path) exist in the layer. Directories the image already has are copied up
+ * with their owner and mode, as overlayfs would; new ones are root-owned 0755, as Docker creates them.
+ */
+async function ensureDir(layer: string, image: string[], abs: string): Promise<void> {
+  let rel = '';
+  for (const part of abs.split('/').filter(Boolean)) {
+    rel = rel ? `${rel}/${part}` : part;
+    const target = join(layer, rel);
+    const here = await fsp.lstat(target).catch(() => undefined);
+    if (here?.isDirectory()) continue;
+    if (here) await fsp.rm(target, {recursive: true});
+    const below = await viewStat(image, rel);
+    await fsp.mkdir(target);
+    const keep = below?.st.isDirectory();
+    await fsp.chmod(target, keep ? below!.st.mode & 0o7777 : 0o755);
+    await fsp.lchown(target, keep ? below!.st.uid : 0, keep ? below!.st.gid : 0);
+  }
+}
+
+async function isDirInView(layer: string, image: string[], abs: string): Promise<boolean> {
+  const here = await fsp.lstat(join(layer, abs)).catch(() => undefined);
+  if (here) return here.isDirectory();
+  return (await viewStat(image, abs))?.st.isDirectory() ?? false;
+}
+
+/** Copy one entry (recursively for directories) with mode and times kept, owned by root unless preserved. */
+async function copyEntry(source: FileSource, rel: string, target: string, preserveOwner: boolean): Promise<void> {
+  const {st, path} = await source.stat(rel);
+  const existing = await fsp.lstat(target).catch(() => undefined);
+  if (existing && !(existing.isDirectory() && st.isDirectory())) await fsp.rm(target, {recursive: true});
+  if (st.isDirectory()) {
+    if (!existing) await fsp.mkdir(target);
+    for (const n of await source.readdir(rel)) await copyEntry(source, rel ? `${rel}/${n}` : n, join(target, n), preserveOwner);
+  } else if (st.isSymbolicLink()) await fsp.symlink(await fsp.readlink(path), target);
+  else if (st.isFile()) await fsp.copyFile(path, target);
+  else throw new Error(`${rel}: only files, directories and symlinks can be copied`);
+  await fsp.lchown(target, preserveOwner ? st.uid : 0, preserveOwner ? st.gid : 0);
+  if (!st.isSymbolicLink()) await fsp.chmod(target, st.mode & 0o7777);
+  await fsp.lutimes(target, st.atime, st.mtime);
+}
+
+/** COPY semantics: a directory's contents go into dest; a file goes to dest, or into it when dest is a directory. */
+async function copyIntoLayer(source: FileSource, rel: string, dest: string, destIsDir: boolean, layer: string, image: string[], preserveOwner: boolean): Promise<void> {
+  const {st} = await source.stat(rel);
+  if (st.isDirectory()) {
+    await ensureDir(layer, image, dest);
+    for (const n of await source.readdir(rel)) await copyEntry(source, rel ? `${rel}/${n}` : n, join(layer, dest, n), preserveOwner);
+    return;
+  }
+  const target = destIsDir || (await isDirInView(layer, image, dest)) ? posix.join(dest, basename(rel)) : dest;
+  await ensureDir(layer, image, posix.dirname(target));
+  await copyEntry(source, rel, join(layer, target), preserveOwner);
+}
+
+/** ADD extracts local tar archives (plain or gzip'd), recognised by content as Docker does. */
+async function isTarArchive(path: string): Promise<boolean> {
+  const fh = await fsp.open(path);
+  const {buffer, bytesRead} = await fh.read(Buffer.alloc(64 * 1024), 0, 64 * 1024, 0);
+  await fh.close();
+  let head = buffer.subarray(0, bytesRead);
+  if (head[0] === 0x1f && head[1] === 0x8b) {
+    try {
+      head = gunzipSync(head, {finishFlush: zlibConstants.Z_SYNC_FLUSH});
+    } catch {
+      return false;
+    }
+  } else if (head.subarray(0, 3).toString('latin1') === 'BZh' || head.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0]))) {
+    throw new Error(`${path}: bzip2/xz archives are not supported by this engine's ADD (use a plain or gzip'd tar)`);
+  }
+  return head.length >= 263 && head.subarray(257, 262).toString('latin1') === 'ustar';
+}
+
+async function extractIntoLayer(archive: string, dest: string, layer: string, image: string[]): Promise<void> {
+  await ensureDir(layer, image, dest);
+  await tar.x({file: archive, cwd: join(layer, dest), preserveOwner: process.getuid?.() === 0, strict: true});
+}
+
+/** nat.ParsePortSpecs for EXPOSE: "80", "80/udp", "8000-8002/tcp". */
+function portKeys(spec: string, line: number): string[] {
+  const m = /^(\d+)(?:-(\d+))?(?:\/(tcp|udp|sctp))?$/i.exec(spec);
+  if (!m) throw new DockerfileError(line, `invalid port "${spec}"`);
+  const lo = Number(m[1]);
+  const hi = m[2] ? Number(m[2]) : lo;
+  const proto = (m[3] ?? 'tcp').toLowerCase();
+  return Array.from({length: hi - lo + 1}, (_, i) => `${lo + i}/${proto}`);
+}
+
+/** Build CONTEXT with its Dockerfile into the engine root; prints Docker-style progress to `out`. */
+export async function build(opts: BuildOptions): Promise<BuildResult> {
+  await assertEngineRoot(opts.root);
+  const file = opts.file ? (isAbsolute(opts.file) ? opts.file : join(opts.context, opts.file)) : join(opts.context, 'Dockerfile');
+  const text = await fsp.readFile(file, 'utf8').catch(() => {
+    throw new Error(`cannot read Dockerfile ${file}`);
+  });
+  return new Builder(opts).run(parseDockerfile(text));
+}
