@@ -1,9 +1,10 @@
 // The read-only commands: images, history, diff, ls, volumes, mounts, df.
-import type {Change} from '../tree/changes.js';
+import {changes, type Change} from '../tree/changes.js';
 import {lookup, walk, type MergedNode} from '../tree/entry.js';
 import {containerStatus, humanAge, humanSize, modeString} from '../tree/human.js';
 import {historyRows} from '../store/history.js';
-import {findContainer, findImage, resolve, RefError, type Target} from '../store/refs.js';
+import {Opener, parseSpec} from '../store/open.js';
+import {findContainer, RefError, type Target} from '../store/refs.js';
 import {shortId, type LayerStore} from '../store/store.js';
 import {containerUsage, imageUsage, volumeUsage} from '../store/usage.js';
 import {openStore, printJson, reportProblems, type Command, type CommandContext} from './context.js';
@@ -27,13 +28,35 @@ function withStore(body: (store: LayerStore, ctx: CommandContext) => number): Co
   };
 }
 
-function need(ctx: CommandContext, count: number, usage: string): boolean {
+/**
+ * Like withStore, for commands that name sources: a REF in the --root store, or
+ * `ARCHIVE[:IMAGE][@N]`, an OCI layout directory, `ROOT:REF` (see store/open.ts).
+ */
+export function withSources(body: (open: Opener, ctx: CommandContext) => Promise<number>): Command {
+  return async (ctx) => {
+    const open = new Opener(ctx.root, openStore);
+    try {
+      return await body(open, ctx);
+    } catch (err) {
+      if (err instanceof RefError) {
+        ctx.err(`layerscope: ${err.message}\n`);
+        return 1;
+      }
+      throw err;
+    } finally {
+      for (const store of open.opened) reportProblems(ctx, store.problemList, store.notices);
+    }
+  };
+}
+
+export function need(ctx: CommandContext, count: number, usage: string): boolean {
   if (ctx.args.length >= count) return true;
   ctx.err(`usage: layerscope ${usage}\n`);
   return false;
 }
 
-export const images = withStore((store, ctx) => {
+export const images = withSources(async (open, ctx) => {
+  const store = await open.store(ctx.args[0]);
   const list = [...store.images.values()].sort((a, b) => (b.created ?? '').localeCompare(a.created ?? ''));
   const rows = list.flatMap((image) =>
     (image.tags.length ? image.tags : ['<none>:<none>']).map((ref) => {
@@ -59,10 +82,9 @@ export const images = withStore((store, ctx) => {
   return 0;
 });
 
-export const history = withStore((store, ctx) => {
-  if (!need(ctx, 1, 'history IMAGE')) return 2;
-  const image = findImage(store, ctx.args[0]!);
-  if (!image) throw new RefError(`${ctx.args[0]}: no such image`);
+export const history = withSources(async (open, ctx) => {
+  if (!need(ctx, 1, 'history IMAGE|ARCHIVE[:IMAGE]')) return 2;
+  const {store, image} = await open.image(ctx.args[0]!);
   const rows = historyRows(store, image);
   if (ctx.json) printJson(ctx, rows);
   else ctx.out(table(['IMAGE', 'CREATED', 'CREATED BY', 'SIZE', 'COMMENT'], rows.map((r) => [r.ID === '<missing>' ? r.ID : shortId(r.ID), humanAge(r.CreatedAt), r.CreatedBy, r.SizeHuman, r.Comment])));
@@ -77,17 +99,21 @@ function changeJson(list: Change[]) {
   return list.map((c) => ({Kind: c.kind, Path: c.path, Type: c.node.meta.kind, Size: c.node.meta.size}));
 }
 
-export const diff = withStore((store, ctx) => {
+export const diff = withSources(async (open, ctx) => {
   if (!need(ctx, 1, 'diff CONTAINER | diff REF REF')) return 2;
   let list: Change[];
   if (ctx.args.length === 1) {
-    const container = findContainer(store, ctx.args[0]!);
-    const target = container ? undefined : resolve(store, ctx.args[0]!, 'container');
-    if (container) list = store.containerChanges(container);
-    else list = target!.top ? store.layerChanges(target!.top) : [];
+    const root = parseSpec(ctx.args[0]!) ? undefined : await open.rootStore();
+    const container = root && findContainer(root, ctx.args[0]!);
+    if (container) list = root.containerChanges(container);
+    else {
+      const {store, target} = await open.target(ctx.args[0]!, 'container');
+      list = target.top ? store.layerChanges(target.top) : [];
+    }
   } else {
-    const [a, b] = [resolve(store, ctx.args[0]!), resolve(store, ctx.args[1]!)];
-    list = store.diff(a.top, b.top);
+    const [a, b] = [await open.target(ctx.args[0]!), await open.target(ctx.args[1]!)];
+    // Two sources: compare the merged trees (the capability xattr is only readable within a root).
+    list = a.store === b.store ? a.store.diff(a.target.top, b.target.top) : changes(a.store.merged(a.target.top), b.store.merged(b.target.top));
   }
   if (ctx.json) printJson(ctx, changeJson(list));
   else ctx.out(changeLines(list));
@@ -100,9 +126,9 @@ function layerLabel(store: LayerStore, target: Target, node: MergedNode): string
   return layer.kind === 'image' ? `${node.layer}` : `${node.layer}:${layer.kind}`;
 }
 
-export const ls = withStore((store, ctx) => {
+export const ls = withSources(async (open, ctx) => {
   if (!need(ctx, 1, 'ls REF [PATH]')) return 2;
-  const target = resolve(store, ctx.args[0]!);
+  const {store, target} = await open.target(ctx.args[0]!);
   const path = ctx.args[1] ?? '/';
   const view = store.merged(target.top);
   const start = lookup(view, path);
