@@ -47,8 +47,13 @@ export function entryNames(raw: string): string[] | string {
 }
 
 /** Makedev as glibc encodes it, so rdev compares with what lstat reports on the root side. */
-function makedev(major: number, minor: number): number {
+export function makedev(major: number, minor: number): number {
   return ((major & 0xfff) << 8) | (minor & 0xff) | ((minor & ~0xff) << 12);
+}
+
+/** The inverse of makedev: [major, minor]. */
+export function devParts(rdev: number): [number, number] {
+  return [(rdev >>> 8) & 0xfff, (rdev & 0xff) | ((rdev >>> 12) & ~0xff)];
 }
 
 export class LayerBuilder {
