@@ -1,5 +1,10 @@
-// Placeholder entry replaced by the explorer.
+// `layerscope [ROOT|ARCHIVE] [--root DIR] [--select NAME[@N]]`: choose the store, then run the
+// explorer in the terminal.
+import {accessSync, constants, existsSync, statSync} from 'node:fs';
+import {createElement} from 'react';
 import type {Io} from '../commands/context.js';
+import type {LayerStore} from '../store/store.js';
+import {Loader} from './Loader.js';
 
 export interface TuiOptions {
   target?: string;
@@ -7,7 +12,78 @@ export interface TuiOptions {
   select?: string;
 }
 
-export async function runTui(_opts: TuiOptions, io: Io): Promise<number> {
-  io.err('layerscope: the explorer is not built yet; see layerscope --help\n');
-  return 2;
+export const DEFAULT_ROOT = '/var/lib/docker';
+
+function readable(dir: string): boolean {
+  try {
+    accessSync(dir, constants.R_OK | constants.X_OK);
+    return existsSync(`${dir}/image`);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The store opened when no root is given and /var/lib/docker cannot be read: the engine's demo
+ * store, once `source/engine/demo.ts` exists (it should export `openDemoStore(): LayerStore`).
+ */
+export async function openDefaultStore(): Promise<LayerStore | undefined> {
+  const demo = '../engine/demo.js';
+  try {
+    const mod = (await import(demo)) as {openDemoStore?: () => LayerStore | Promise<LayerStore>};
+    return await mod.openDemoStore?.();
+  } catch {
+    return undefined;
+  }
+}
+
+export async function runTui(opts: TuiOptions, io: Io): Promise<number> {
+  if (!process.stdin.isTTY || !process.stdout.isTTY) {
+    io.err(
+      'layerscope: the explorer needs an interactive terminal (stdin and stdout are not a TTY).\n' +
+        'Use the non-interactive commands instead, e.g. `layerscope images`, `layerscope diff CONTAINER`, `layerscope history IMAGE` (see layerscope --help).\n',
+    );
+    return 2;
+  }
+  let root = opts.root ?? opts.target;
+  if (opts.target && opts.root) {
+    io.err('layerscope: give the root either as an argument or with --root, not both\n');
+    return 2;
+  }
+  let open: () => LayerStore | Promise<LayerStore>;
+  if (root !== undefined) {
+    let st;
+    try {
+      st = statSync(root);
+    } catch (err) {
+      io.err(`layerscope: ${root}: ${(err as Error).message}\n`);
+      return 2;
+    }
+    if (!st.isDirectory()) {
+      io.err(`layerscope: ${root}: archives (docker save, OCI layouts) are not supported by the explorer yet; extract it or use a Docker root\n`);
+      return 2;
+    }
+    const dir = root;
+    open = async () => (await import('../commands/context.js')).openStore(dir);
+  } else if (readable(DEFAULT_ROOT)) {
+    root = DEFAULT_ROOT;
+    open = async () => (await import('../commands/context.js')).openStore(DEFAULT_ROOT);
+  } else {
+    const demo = await openDefaultStore();
+    if (!demo) {
+      io.err(`layerscope: no Docker root is readable (${DEFAULT_ROOT}: not readable or not a Docker root); give one: layerscope ROOT\n`);
+      return 2;
+    }
+    io.err(`layerscope: ${DEFAULT_ROOT} is not readable; opening the demo store\n`);
+    open = () => demo;
+  }
+  const {render} = await import('ink');
+  try {
+    const app = render(createElement(Loader, {open, label: root ?? 'demo store', select: opts.select}), {exitOnCtrlC: true});
+    await app.waitUntilExit();
+    return 0;
+  } catch (err) {
+    io.err(`layerscope: ${(err as Error).message}\n`);
+    return 1;
+  }
 }

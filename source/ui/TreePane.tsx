@@ -1,0 +1,79 @@
+// Panes 3 and 7: a file tree (a layer's changes, a merged view, or a comparison), virtualised.
+// Changes show as a letter (A/C/D) and a colour; whiteouts and opaque directories are marked.
+import {Box, Text} from 'ink';
+import {memo} from 'react';
+import {humanSize, modeString} from '../tree/human.js';
+import {isExpanded, type FlatTree, type FileNode} from './file-tree.js';
+import {ListView} from './ListView.js';
+import {inner, Pane} from './Pane.js';
+import {KIND_TONE, tone} from './theme.js';
+
+export interface TreePaneProps {
+  title: string;
+  info: string;
+  flat?: FlatTree;
+  cursor: number;
+  /** Shown instead of the tree (loading, nothing selected). */
+  notice?: string;
+  /** About the entry under the cursor. */
+  detail?: string;
+  focused: boolean;
+  width: number;
+  height: number;
+}
+
+/** One row: letter, [mode, owner,] size, indented name with markers. */
+export function treeLine(node: FileNode, expanded: boolean, wide: boolean): {letter: string; text: string} {
+  const meta = node.meta;
+  const letter = node.kind ?? ' ';
+  const cols = wide ? `${modeString(meta.mode)} ${`${meta.uid}:${meta.gid}`.padStart(7)} ` : '';
+  const size = meta.kind === 'dir' ? '' : humanSize(meta.size, 3);
+  const fold = node.open ? (expanded ? '▾ ' : '▸ ') : '  ';
+  const marks = [node.whiteout ? '[whiteout]' : '', node.opaque ? '[opaque]' : ''].filter(Boolean).join(' ');
+  const target = meta.target !== undefined ? ` → ${meta.target}` : '';
+  return {letter, text: `${cols}${size.padStart(7)} ${'  '.repeat(node.depth)}${fold}${node.name}${meta.kind === 'dir' ? '/' : ''}${target}${marks ? ` ${marks}` : ''}`};
+}
+
+function TreePaneImpl({title, info, flat, cursor, notice, detail, focused, width, height}: TreePaneProps) {
+  const size = inner(width, height);
+  const listHeight = Math.max(1, size.height - 1);
+  const wide = size.width >= 72;
+  flat?.ensure(cursor + listHeight);
+  const count = flat ? flat.rows.length : 0;
+  const more = flat && !flat.done ? '+' : '';
+  return (
+    <Pane title={title} info={`${info} ${count ? cursor + 1 : 0}/${count}${more}`} focused={focused} width={width} height={height}>
+      <Box height={listHeight} flexDirection="column">
+        {notice || !flat ? (
+          <Text dimColor>{notice}</Text>
+        ) : (
+          <ListView
+            count={count}
+            cursor={cursor}
+            height={listHeight}
+            empty="no entries (filters: A R M U / f)"
+            row={(i, selected) => {
+              const node = flat.rows[i]!;
+              const {letter, text} = treeLine(node, isExpanded(flat.view, node), wide);
+              return (
+                <Text inverse={selected && focused} underline={selected && !focused} wrap="truncate">
+                  <Text color={node.kind ? tone(KIND_TONE[node.kind]) : undefined} bold={node.kind !== undefined}>
+                    {letter}
+                  </Text>{' '}
+                  <Text color={node.kind ? tone(KIND_TONE[node.kind]) : undefined} dimColor={!node.kind && !selected} strikethrough={node.kind === 'D'}>
+                    {text}
+                  </Text>
+                </Text>
+              );
+            }}
+          />
+        )}
+      </Box>
+      <Text dimColor wrap="truncate">
+        {detail ?? ' '}
+      </Text>
+    </Pane>
+  );
+}
+
+export const TreePane = memo(TreePaneImpl);

@@ -1,0 +1,259 @@
+// The file tree panes' model: a source of entries (a list of changes, or a merged view with this
+// layer's changes marked) and a lazily flattened list of the visible rows. Nothing here walks a
+// whole tree per key press: children are listed and sorted once per directory, and rows are
+// flattened only as far as the screen (or a search) needs.
+import type {Change, ChangeKind} from '../tree/changes.js';
+import {joinPath, lookup, sortedChildren, splitPath, type LayerNode, type Meta, type MergedNode} from '../tree/entry.js';
+
+export type Mark = ChangeKind | 'U';
+export const BIT: Record<Mark, number> = {A: 1, C: 2, D: 4, U: 8};
+
+export interface FileNode {
+  name: string;
+  path: string;
+  depth: number;
+  meta: Meta;
+  /** A/C/D relative to the view below; undefined: unchanged. */
+  kind?: ChangeKind;
+  /** Index (bottom = 0) of the layer the entry comes from. */
+  layer: number;
+  /** The layer deletes this name with a whiteout entry. */
+  whiteout?: boolean;
+  /** The layer's directory is opaque: it hides everything below it. */
+  opaque?: boolean;
+  /** Marks present in the entry and its subtree (BIT flags). */
+  mask: number;
+  /** Whether the entry can be opened (a directory that still exists). */
+  open: boolean;
+}
+
+export interface TreeSource {
+  /** Children of `parent` (undefined: the root) in name order; the same array every call. */
+  children(parent: FileNode | undefined): readonly FileNode[];
+}
+
+const DIR_META: Meta = {kind: 'dir', mode: 0o40755, uid: 0, gid: 0, size: 0, mtimeSec: 0, mtimeNsec: 0, rdev: 0, ino: 0, nlink: 1};
+
+function byName(a: FileNode, b: FileNode): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+/** What a layer's own change set says about a path: whiteout or opaque. */
+function layerFlags(layerTree: LayerNode | undefined, path: string): {whiteout?: boolean; opaque?: boolean} {
+  const n = layerTree ? lookup(layerTree, path) : undefined;
+  return n ? {whiteout: n.whiteout, opaque: n.opaque} : {};
+}
+
+/** A tree of changes (a layer's, a container's, or a comparison's); `layerTree` marks whiteouts. */
+export function changesSource(list: readonly Change[], layerTree?: LayerNode): TreeSource {
+  const root: FileNode[] = [];
+  const kids = new Map<string, FileNode[]>();
+  const byPath = new Map<string, FileNode>();
+  const ensureDir = (path: string): FileNode[] => {
+    if (path === '/') return root;
+    let list = kids.get(path);
+    if (list) return list;
+    if (!byPath.has(path)) add({kind: 'C', path, node: {name: path.slice(path.lastIndexOf('/') + 1), meta: DIR_META, layer: -1}});
+    list = [];
+    kids.set(path, list);
+    return list;
+  };
+  const add = (c: Change): void => {
+    const names = splitPath(c.path);
+    const parent = `/${names.slice(0, -1).join('/')}`;
+    const node: FileNode = {
+      name: names.at(-1) ?? '',
+      path: c.path,
+      depth: names.length - 1,
+      meta: c.node.meta,
+      kind: c.kind,
+      layer: c.node.layer,
+      mask: BIT[c.kind],
+      open: c.kind !== 'D' && c.node.meta.kind === 'dir',
+      ...layerFlags(layerTree, c.path),
+    };
+    byPath.set(c.path, node);
+    ensureDir(parent).push(node);
+  };
+  for (const c of list) add(c);
+  for (const l of kids.values()) l.sort(byName);
+  root.sort(byName);
+  // Masks bottom-up: deeper paths first.
+  const nodes = [...byPath.values()].sort((a, b) => b.depth - a.depth);
+  for (const n of nodes) {
+    const parent = byPath.get(n.path.slice(0, n.path.lastIndexOf('/')) || '/');
+    if (parent) parent.mask |= n.mask;
+  }
+  return {children: (p) => (p ? kids.get(p.path) ?? [] : root)};
+}
+
+/**
+ * A merged view with the changes of its top layer marked (and its deletions shown as D entries
+ * where they were). Directories are listed on demand, once each.
+ */
+export function mergedSource(view: MergedNode, layerChanges: readonly Change[], layerTree?: LayerNode): TreeSource {
+  const kindOf = new Map<string, ChangeKind>();
+  const deleted = new Map<string, Change[]>();
+  const maskOf = new Map<string, number>();
+  for (const c of layerChanges) {
+    if (c.kind === 'D') {
+      const dir = c.path.slice(0, c.path.lastIndexOf('/')) || '/';
+      deleted.set(dir, [...(deleted.get(dir) ?? []), c]);
+    } else kindOf.set(c.path, c.kind);
+    for (let p = c.path; ; p = p.slice(0, p.lastIndexOf('/')) || '/') {
+      maskOf.set(p, (maskOf.get(p) ?? 0) | BIT[c.kind]);
+      if (p === '/') break;
+    }
+  }
+  const nodes = new Map<string, MergedNode>([['/', view]]);
+  const cache = new Map<string, FileNode[]>();
+  const make = (path: string, depth: number, node: MergedNode, kind: ChangeKind | undefined): FileNode => {
+    const dir = node.meta.kind === 'dir';
+    // Unchanged directories hold only unchanged entries; any directory may hold some.
+    const mask = (maskOf.get(path) ?? 0) | (kind ? BIT[kind] : BIT.U) | (dir ? BIT.U : 0);
+    return {name: node.name, path, depth, meta: node.meta, kind, layer: node.layer, mask, open: dir && kind !== 'D', ...layerFlags(layerTree, path)};
+  };
+  return {
+    children(parent) {
+      const path = parent?.path ?? '/';
+      const known = cache.get(path);
+      if (known) return known;
+      const dir = nodes.get(path);
+      const depth = parent ? parent.depth + 1 : 0;
+      const out: FileNode[] = [];
+      for (const child of dir ? sortedChildren(dir) : []) {
+        const childPath = joinPath(path, child.name);
+        nodes.set(childPath, child);
+        out.push(make(childPath, depth, child, kindOf.get(childPath)));
+      }
+      for (const c of deleted.get(path) ?? []) out.push(make(c.path, depth, c.node, 'D'));
+      if (deleted.has(path)) out.sort(byName);
+      cache.set(path, out);
+      return out;
+    },
+  };
+}
+
+/** How the rows of a tree are shown: what is collapsed, hidden or filtered. */
+export interface TreeView {
+  /** Directories start collapsed (collapse-all) or expanded; `toggled` inverts single ones. */
+  collapsed: boolean;
+  toggled: ReadonlySet<string>;
+  /** BIT flags of the marks that are hidden. */
+  hidden: number;
+  /** Only these paths (matches, their ancestors and descendants) when a filter is set. */
+  only?: ReadonlySet<string>;
+}
+
+export const DEFAULT_VIEW: TreeView = {collapsed: false, toggled: new Set(), hidden: 0};
+
+export function isExpanded(view: TreeView, node: FileNode): boolean {
+  return node.open && view.collapsed === view.toggled.has(node.path);
+}
+
+function isVisible(view: TreeView, node: FileNode): boolean {
+  if (view.only && !view.only.has(node.path)) return false;
+  return (node.mask & ~view.hidden) !== 0;
+}
+
+/** The visible rows of a tree, flattened only as far as they are asked for. */
+export class FlatTree {
+  readonly rows: FileNode[] = [];
+  private readonly stack: {nodes: readonly FileNode[]; i: number}[];
+
+  constructor(private readonly source: TreeSource, readonly view: TreeView) {
+    this.stack = [{nodes: source.children(undefined), i: 0}];
+  }
+
+  get done(): boolean {
+    return this.stack.length === 0;
+  }
+
+  /** Make rows[0..n] exist (as far as there are rows). */
+  ensure(n: number): void {
+    while (this.rows.length <= n && this.stack.length) {
+      const top = this.stack[this.stack.length - 1]!;
+      if (top.i >= top.nodes.length) {
+        this.stack.pop();
+        continue;
+      }
+      const node = top.nodes[top.i++]!;
+      if (!isVisible(this.view, node)) continue;
+      this.rows.push(node);
+      if (isExpanded(this.view, node)) this.stack.push({nodes: this.source.children(node), i: 0});
+    }
+  }
+
+  /** All rows: flattens everything (End, a count). */
+  count(): number {
+    this.ensure(Number.POSITIVE_INFINITY);
+    return this.rows.length;
+  }
+
+  /** The row index of `path`, flattening up to it; -1 when it is not visible. */
+  indexOf(path: string): number {
+    let i = this.rows.findIndex((r) => r.path === path);
+    while (i < 0 && !this.done) {
+      const from = this.rows.length;
+      this.ensure(from + 256);
+      const found = this.rows.slice(from).findIndex((r) => r.path === path);
+      if (found >= 0) i = from + found;
+    }
+    return i;
+  }
+}
+
+/** Every entry of a source in display order, ignoring collapse and filters (for search). */
+export function* allEntries(source: TreeSource, parent?: FileNode): Generator<FileNode> {
+  for (const node of source.children(parent)) {
+    yield node;
+    if (node.open) yield* allEntries(source, node);
+  }
+}
+
+/** Paths a filter keeps: entries whose path contains `text`, their ancestors and descendants. */
+export function filterPaths(source: TreeSource, text: string): Set<string> {
+  const needle = text.toLowerCase();
+  const keep = new Set<string>();
+  const visit = (parent: FileNode | undefined, inside: boolean): boolean => {
+    let any = false;
+    for (const node of source.children(parent)) {
+      const hit = inside || node.path.toLowerCase().includes(needle);
+      const below = node.open ? visit(node, hit) : false;
+      if (hit || below) {
+        keep.add(node.path);
+        any = true;
+      }
+    }
+    return any;
+  };
+  visit(undefined, false);
+  return keep;
+}
+
+/** The toggles that make every ancestor of `path` expanded. */
+export function revealPath(view: TreeView, path: string): ReadonlySet<string> {
+  const toggled = new Set(view.toggled);
+  const names = splitPath(path);
+  for (let i = 1; i < names.length; i++) {
+    const dir = `/${names.slice(0, i).join('/')}`;
+    if (view.collapsed) toggled.add(dir);
+    else toggled.delete(dir);
+  }
+  return toggled;
+}
+
+/** The next (or previous) entry after `from` whose path contains `text`, wrapping around. */
+export function findMatch(source: TreeSource, text: string, from: string | undefined, backwards = false): FileNode | undefined {
+  const needle = text.toLowerCase();
+  const matches: FileNode[] = [];
+  let at = -1;
+  for (const node of allEntries(source)) {
+    if (node.path === from) at = matches.length;
+    if (node.path.toLowerCase().includes(needle) && node.path !== from) matches.push(node);
+  }
+  if (!matches.length) return undefined;
+  // `at` is the count of matches before `from`.
+  if (backwards) return matches[(at <= 0 ? matches.length : at) - 1];
+  return matches[at < 0 || at >= matches.length ? 0 : at];
+}

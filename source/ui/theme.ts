@@ -1,0 +1,26 @@
+// Colours, dropped entirely when NO_COLOR is set (https://no-color.org): every state that a colour
+// shows is also shown by a letter, a marker or a border style.
+import type {ChangeKind} from '../tree/changes.js';
+
+export const colorEnabled = !process.env.NO_COLOR;
+
+const PALETTE = {
+  added: 'green',
+  modified: 'yellow',
+  deleted: 'red',
+  focus: 'cyan',
+  accent: 'blue',
+  warn: 'yellow',
+  error: 'red',
+  muted: 'gray',
+  running: 'green',
+} as const;
+
+export type Tone = keyof typeof PALETTE;
+
+/** The colour for a tone, or undefined (the terminal's default) without colours. */
+export function tone(name: Tone): string | undefined {
+  return colorEnabled ? PALETTE[name] : undefined;
+}
+
+export const KIND_TONE: Record<ChangeKind, Tone> = {A: 'added', C: 'modified', D: 'deleted'};
