@@ -1,4 +1,5 @@
 // The command table: each command module registers here; cli.ts only parses and dispatches.
+import {ci, exportCmd, exportLayerCmd} from './archive.js';
 import type {Command} from './context.js';
 import {df, diff, history, images, ls, mounts, volumes} from './inspect.js';
 
@@ -16,4 +17,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
   volumes: {run: volumes, usage: 'volumes', summary: 'volumes, like docker volume inspect, with sizes and users'},
   mounts: {run: mounts, usage: 'mounts CONTAINER', summary: "a container's mounts, like docker inspect .Mounts"},
   df: {run: df, usage: 'df', summary: 'disk usage, like docker system df -v'},
+  ci: {run: ci, usage: 'ci IMAGE [--lowest-efficiency F] [--highest-wasted-bytes N] [--highest-user-wasted-percent F]', summary: "dive's efficiency rules: PASS/FAIL per rule, exit 1 on a failure"},
+  export: {run: exportCmd, usage: 'export REF PATH --out FILE', summary: 'copy a file (its bytes) or a directory (a tar) out of an image, layer or container'},
+  'export-layer': {run: exportLayerCmd, usage: 'export-layer REF --out FILE', summary: 'write a layer as an OCI layer tar (.wh. whiteouts, .wh..wh..opq)'},
 };

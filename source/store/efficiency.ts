@@ -163,3 +163,76 @@ export function efficiency(layers: LayerNode[]): Efficiency {
 export function imageEfficiency(store: LayerStore, image: Image): Efficiency {
   return efficiency(image.layers.map((id) => store.tree(id)));
 }
+
+// ---------------------------------------------------------------- CI rules (dive's runtime/ci)
+
+export type RuleStatus = 'PASS' | 'FAIL' | 'SKIP';
+
+export interface RuleResult {
+  name: 'lowestEfficiency' | 'highestWastedBytes' | 'highestUserWastedPercent';
+  status: RuleStatus;
+  message?: string;
+}
+
+/** Rule settings as given ('disabled' turns a rule off); dive's defaults. */
+export interface RuleConfig {
+  lowestEfficiency: string;
+  highestWastedBytes: string;
+  highestUserWastedPercent: string;
+}
+
+export const DEFAULT_RULES: RuleConfig = {lowestEfficiency: '0.9', highestWastedBytes: 'disabled', highestUserWastedPercent: '0.1'};
+
+const SIZE_UNITS: Record<string, number> = {'': 1, b: 1};
+['k', 'm', 'g', 't', 'p', 'e'].forEach((p, i) => {
+  SIZE_UNITS[p] = SIZE_UNITS[`${p}b`] = 1000 ** (i + 1);
+  SIZE_UNITS[`${p}i`] = SIZE_UNITS[`${p}ib`] = 1024 ** (i + 1);
+});
+
+/** go-humanize ParseBytes: `20MB` = 20·10⁶, `20MiB` = 20·2²⁰, `1,000 kB`, a bare number is bytes. */
+export function parseBytes(text: string): number {
+  const m = /^([\d.,]*)(.*)$/.exec(text)!;
+  const num = Number(m[1]!.replace(/,/g, ''));
+  const unit = SIZE_UNITS[m[2]!.trim().toLowerCase()];
+  if (m[1] === '' || !Number.isFinite(num)) throw new Error(`invalid size '${text}'`);
+  if (unit === undefined) throw new Error(`unhandled size name: ${m[2]!.trim().toLowerCase()}`);
+  return Math.floor(num * unit);
+}
+
+function fraction(value: string, name: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new Error(`${name}: invalid value '${value}'`);
+  if (n < 0 || n > 1) throw new Error(`${name}: outside the allowed range (0-1), given '${value}'`);
+  return n;
+}
+
+/** Check every enabled setting up front, as dive does before evaluating (misconfigured: no verdict). */
+export function validateRules(config: RuleConfig): void {
+  if (config.lowestEfficiency !== 'disabled') fraction(config.lowestEfficiency, 'lowestEfficiency');
+  if (config.highestUserWastedPercent !== 'disabled') fraction(config.highestUserWastedPercent, 'highestUserWastedPercent');
+  if (config.highestWastedBytes !== 'disabled') {
+    try {
+      parseBytes(config.highestWastedBytes);
+    } catch (err) {
+      throw new Error(`highestWastedBytes: ${(err as Error).message}`);
+    }
+  }
+}
+
+/** dive's three rules, in its report order (sorted by name). NaN never fails a rule, as in Go. */
+export function evaluateRules(e: Efficiency, config: RuleConfig): RuleResult[] {
+  validateRules(config);
+  const rule = (name: RuleResult['name'], value: string, fails: (v: string) => string | undefined): RuleResult => {
+    if (value === 'disabled') return {name, status: 'SKIP', message: 'rule disabled'};
+    const message = fails(value);
+    return message ? {name, status: 'FAIL', message} : {name, status: 'PASS'};
+  };
+  return [
+    rule('highestUserWastedPercent', config.highestUserWastedPercent, (v) =>
+      Number(v) < e.userWastedPercent ? `too many bytes wasted, relative to the user bytes added (%-user-wasted-bytes=${e.userWastedPercent} > threshold=${Number(v)})` : undefined),
+    rule('highestWastedBytes', config.highestWastedBytes, (v) =>
+      e.wastedBytes > parseBytes(v) ? `too many bytes wasted (wasted-bytes=${e.wastedBytes} > threshold=${parseBytes(v)})` : undefined),
+    rule('lowestEfficiency', config.lowestEfficiency, (v) =>
+      Number(v) > e.score ? `image efficiency is too low (efficiency=${e.score} < threshold=${Number(v)})` : undefined),
+  ];
+}
