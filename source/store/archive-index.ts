@@ -176,7 +176,7 @@ export async function indexArchive(path: string, problems: Problems): Promise<Ma
     for await (const chunk of createReadStream(path)) await walker.write(chunk as Buffer);
     await walker.end();
   } catch (err) {
-    if (err instanceof TarError) throw new Error(`${path}: ${err.message}${current ? ` (last entry: ${current})` : ''}`);
+    if (err instanceof TarError) throw new Error(`${path}: ${err.message}${current ? `; last entry: ${current}` : ''}`);
     throw err;
   }
   for (const [name, target] of aliases) {

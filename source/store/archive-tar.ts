@@ -88,7 +88,8 @@ export class TarWalker {
     if (this.state.kind === 'eof') return;
     if (this.state.kind === 'data' && this.state.sink) await this.state.sink.end();
     if (this.state.kind === 'header' && this.head.length === 0 && this.entries === 0 && this.pos === 0) throw new TarError('empty file, not a tar archive');
-    throw new TarError(`truncated at byte ${this.pos} (${this.state.kind === 'header' && this.head.length === 0 ? 'no end-of-archive block' : `inside ${this.state.kind === 'data' ? 'an entry' : 'a header'}`})`);
+    const where = this.state.kind === 'header' && this.head.length === 0 ? 'no end-of-archive block' : `inside ${this.state.kind === 'data' ? 'an entry' : 'a header'}`;
+    throw new TarError(`truncated at byte ${this.pos}, ${where}`);
   }
 
   private async header(block: Buffer): Promise<void> {
