@@ -45,17 +45,27 @@ export function scanLayerDir(dir: string, problems: Problems, opts: ScanOptions 
   return root;
 }
 
-function scanInto(dir: string, node: LayerNode, problems: Problems, opts: ScanOptions): void {
+/** A path is a string, or raw bytes below a name that is not valid UTF-8. */
+type FsPath = string | Buffer;
+
+function childPath(dir: FsPath, name: string, raw: Map<string, Buffer> | undefined): FsPath {
+  const bytes = raw?.get(name);
+  if (bytes) return Buffer.concat([Buffer.from(dir), Buffer.from('/'), bytes]);
+  return typeof dir === 'string' ? join(dir, name) : Buffer.concat([dir, Buffer.from(`/${name}`)]);
+}
+
+function scanInto(dir: FsPath, node: LayerNode, problems: Problems, opts: ScanOptions): void {
   let names: string[];
   try {
-    names = readdirSync(dir);
+    names = readdirSync(dir, {encoding: 'utf8'});
   } catch (err) {
-    problems.fromError(dir, err, 'list directory');
+    problems.fromError(String(dir), err, 'list directory');
     return;
   }
   const children = node.children!;
+  const raw = names.some((n) => n.includes('\uFFFD')) ? rawNames(dir) : undefined;
   for (const name of names) {
-    const path = join(dir, name);
+    const path = childPath(dir, name, raw);
     if (name.startsWith(WH_PREFIX)) {
       if (name === WH_OPAQUE) node.opaque = true;
       else if (!AUFS_META.has(name)) children.set(name.slice(WH_PREFIX.length), whiteoutNode(name.slice(WH_PREFIX.length), path, problems));
@@ -65,7 +75,7 @@ function scanInto(dir: string, node: LayerNode, problems: Problems, opts: ScanOp
     try {
       st = lstatSync(path, {bigint: true});
     } catch (err) {
-      problems.fromError(path, err, 'stat');
+      problems.fromError(String(path), err, 'stat');
       continue;
     }
     const meta = metaFromStats(st, st.isSymbolicLink() ? readLink(path, problems) : undefined);
@@ -74,7 +84,7 @@ function scanInto(dir: string, node: LayerNode, problems: Problems, opts: ScanOp
       child.whiteout = true;
     } else if (meta.kind === 'dir') {
       child.children = new Map();
-      if (opts.overlay && opaqueIn(path, listXattrs(path))) child.opaque = true;
+      if (opts.overlay && typeof path === 'string' && opaqueIn(path, listXattrs(path))) child.opaque = true;
       scanInto(path, child, problems, opts);
     }
     // A `.wh.` entry read earlier for the same name loses to the real entry, as in a tar.
@@ -82,22 +92,32 @@ function scanInto(dir: string, node: LayerNode, problems: Problems, opts: ScanOp
   }
 }
 
-function whiteoutNode(name: string, path: string, problems: Problems): LayerNode {
+/** Names that are not valid UTF-8 can only be reached through their raw bytes. */
+function rawNames(dir: FsPath): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  for (const b of readdirSync(dir, {encoding: 'buffer'})) {
+    const decoded = b.toString('utf8');
+    if (decoded.includes('\uFFFD')) out.set(decoded, b);
+  }
+  return out;
+}
+
+function whiteoutNode(name: string, path: FsPath, problems: Problems): LayerNode {
   let meta: Meta;
   try {
     meta = metaFromStats(lstatSync(path, {bigint: true}));
   } catch (err) {
-    problems.fromError(path, err, 'stat');
+    problems.fromError(String(path), err, 'stat');
     meta = {kind: 'file', mode: 0o100000, uid: 0, gid: 0, size: 0, mtimeSec: 0, mtimeNsec: 0, rdev: 0, ino: 0, nlink: 1};
   }
   return {name, meta, whiteout: true};
 }
 
-function readLink(path: string, problems: Problems): string | undefined {
+function readLink(path: FsPath, problems: Problems): string | undefined {
   try {
     return readlinkSync(path);
   } catch (err) {
-    problems.fromError(path, err, 'read link');
+    problems.fromError(String(path), err, 'read link');
     return undefined;
   }
 }
