@@ -1,8 +1,8 @@
 // The explorer: the store and layers panes on top, one detail pane below (files, writable layer,
 // mounts, file view, compare), a status line. State lives in a reducer; everything shown is
 // derived from the store and memoised on a version that live updates bump.
-import {Box, Text, useApp, useInput} from 'ink';
-import {useEffect, useMemo, useReducer, useState} from 'react';
+import {Box, Text, useApp, useInput, type Key} from 'ink';
+import {useEffect, useMemo, useReducer, useRef, useState} from 'react';
 import {ContentError, readRange, viewEntry} from '../store/content.js';
 import type {Container, Image} from '../store/model.js';
 import {resolve} from '../store/refs.js';
@@ -238,7 +238,7 @@ export function App({store, select, live = true}: AppProps) {
     else dispatch({type: 'message', message: `no path matches "${text}"`});
   };
 
-  const inputKeys = (input: string, key: Parameters<typeof commandFor>[1]) => {
+  const inputKeys = (input: string, key: Key) => {
     const edit = state.input!;
     if (key.escape) return dispatch({type: 'input', input: undefined});
     if (key.return) {
@@ -253,7 +253,22 @@ export function App({store, select, live = true}: AppProps) {
     if (input && !key.ctrl && !key.meta) dispatch({type: 'input', input: {...edit, text: edit.text + input}});
   };
 
+  // Keys are handled one per render, so each sees the state the previous one made (keys can
+  // arrive faster than frames: key repeat, pasted text, scripted terminals).
+  const queue = useRef<[string, Key][]>([]);
+  const [keysWaiting, kick] = useState(0);
   useInput((input, key) => {
+    queue.current.push([input, key]);
+    kick((n) => n + 1);
+  });
+  useEffect(() => {
+    const next = queue.current.shift();
+    if (!next) return;
+    handleKey(...next);
+    if (queue.current.length) kick((n) => n + 1);
+  }, [keysWaiting]);
+
+  function handleKey(input: string, key: Key): void {
     if (state.input) return inputKeys(input, key);
     const cmd = commandFor(input, key);
     if (state.message) dispatch({type: 'message', message: undefined});
@@ -323,7 +338,7 @@ export function App({store, select, live = true}: AppProps) {
         return;
       }
     }
-  });
+  }
 
   if (state.overlay === 'help') return <HelpOverlay width={columns} height={termRows} />;
   if (state.overlay === 'problems') return <ProblemsOverlay problems={store.problemList} notices={store.notices} width={columns} height={termRows} />;
