@@ -1,0 +1,117 @@
+// The explorer's pure parts: lazy flattening, filters, search, reducer, paging, line diff.
+import {describe, expect, it} from 'vitest';
+import type {Chunk} from '../../source/store/content.js';
+import type {Change} from '../../source/tree/changes.js';
+import {changesSource, DEFAULT_VIEW, filterPaths, findMatch, FlatTree, mergedSource, revealPath, type TreeSource} from '../../source/ui/file-tree.js';
+import {hexPage, looksBinary, textPage, type Reader} from '../../source/ui/file-page.js';
+import {commandFor} from '../../source/ui/keymap.js';
+import {initialState, reduce, windowStart} from '../../source/ui/state.js';
+import {lineDiff} from '../../source/ui/text-diff.js';
+import {MemStore, wideTree} from './mem-store.js';
+
+function counting(source: TreeSource): TreeSource & {calls: number} {
+  const counted = {calls: 0, children: (p: Parameters<TreeSource['children']>[0]) => (counted.calls++, source.children(p))};
+  return counted;
+}
+
+describe('FlatTree', () => {
+  const store = new MemStore(wideTree(100, 1000));
+  const top = 'sha256:layer0';
+
+  it('flattens a 100k-entry merged view only as far as asked', () => {
+    const source = counting(mergedSource(store.merged(top), store.layerChanges(top)));
+    const flat = new FlatTree(source, DEFAULT_VIEW);
+    flat.ensure(30);
+    expect(flat.rows.length).toBe(31);
+    expect(source.calls).toBeLessThanOrEqual(2);
+    expect(flat.done).toBe(false);
+    expect(flat.rows[1]!.path).toBe('/d0000/f00000');
+    expect(flat.count()).toBe(100 + 100_000);
+  });
+
+  it('hides by change type, collapses, reveals and filters', () => {
+    const changes: Change[] = store.layerChanges(top);
+    const source = changesSource(changes);
+    expect(new FlatTree(source, {...DEFAULT_VIEW, hidden: 1}).count()).toBe(0); // all added
+    const collapsed = new FlatTree(source, {...DEFAULT_VIEW, collapsed: true});
+    expect(collapsed.count()).toBe(100);
+    const toggled = revealPath({...DEFAULT_VIEW, collapsed: true}, '/d0042/f00007');
+    const revealed = new FlatTree(source, {...DEFAULT_VIEW, collapsed: true, toggled});
+    expect(revealed.indexOf('/d0042/f00007')).toBe(43 + 7);
+    const only = filterPaths(source, 'f00999');
+    expect(new FlatTree(source, {...DEFAULT_VIEW, only}).count()).toBe(200);
+    expect(findMatch(source, 'd0003/f00001', '/d0001/f00000')?.path).toBe('/d0003/f00001');
+    expect(findMatch(source, 'd0003/f00001', '/d0099/f00999')?.path).toBe('/d0003/f00001'); // wraps
+    expect(findMatch(source, 'f00998', '/d0001/f00000', true)?.path).toBe('/d0000/f00998');
+  });
+});
+
+describe('reducer', () => {
+  it('keeps selections as ids and starts a new selection on its top layer', () => {
+    let s = reduce(initialState(), {type: 'select', list: 'images', id: 'a'});
+    s = reduce(s, {type: 'layerRow', row: 2});
+    s = reduce(s, {type: 'select', list: 'images', id: 'b'});
+    expect(s.layerRow).toBeUndefined();
+    s = reduce(s, {type: 'list', list: 'volumes'});
+    expect(s.target).toBe('images');
+    s = reduce(s, {type: 'cyclePane', by: -1});
+    expect(s.focus).toBe('compare');
+    expect(s.detail).toBe('compare');
+    s = reduce(s, {type: 'toggleMark', tree: 'files', mark: 'U'});
+    expect(s.trees.files.view.hidden).toBe(8);
+  });
+
+  it('moves a window as little as possible', () => {
+    expect(windowStart(0, 5, 10, 100)).toBe(0);
+    expect(windowStart(0, 12, 10, 100)).toBe(3);
+    expect(windowStart(50, 40, 10, 100)).toBe(40);
+    expect(windowStart(95, 99, 10, 100)).toBe(90);
+  });
+
+  it('maps dive keys, including ctrl+space as NUL', () => {
+    const key = {ctrl: false, shift: false, tab: false} as Parameters<typeof commandFor>[1];
+    expect(commandFor('`', {...key, ctrl: true})).toBe('toggleAll');
+    expect(commandFor('l', {...key, ctrl: true})).toBe('toggleMerged');
+    expect(commandFor('', {...key, tab: true, shift: true})).toBe('prevPane');
+    expect(commandFor('q', key)).toBe('quit');
+  });
+});
+
+describe('file pages', () => {
+  const fileReader = (text: string | Buffer): Reader => {
+    const bytes = Buffer.from(text);
+    return (offset, length): Chunk => {
+      const slice = bytes.subarray(offset, offset + length);
+      return {bytes: slice, offset, size: bytes.length, layer: 0, eof: offset + slice.length >= bytes.length};
+    };
+  };
+  const text = Array.from({length: 100}, (_, i) => `line ${i}`).join('\n') + '\n';
+
+  it('pages text by lines, up and down, with an end', () => {
+    const read = fileReader(text);
+    const first = textPage(read, 0, 10, 80);
+    expect(first.lines).toEqual(Array.from({length: 10}, (_, i) => `line ${i}`));
+    const second = textPage(read, first.pageDown, 10, 80);
+    expect(second.lines[0]).toBe('line 10');
+    expect(textPage(read, second.up, 10, 80).lines[0]).toBe('line 9');
+    expect(textPage(read, second.pageUp, 10, 80).lines[0]).toBe('line 0');
+    expect(textPage(read, first.end, 10, 80).lines).toEqual(Array.from({length: 10}, (_, i) => `line ${90 + i}`));
+  });
+
+  it('shows binary as hex', () => {
+    const bin = Buffer.from([0, 1, 2, 0x41, 0x42, 255]);
+    expect(looksBinary(bin)).toBe(true);
+    expect(looksBinary(Buffer.from(text))).toBe(false);
+    expect(hexPage(fileReader(bin), 0, 4, 80).lines[0]).toBe('00000000  00 01 02 41 42 ff' + ' '.repeat(30) + '  ...AB.');
+  });
+
+  it('diffs lines', () => {
+    expect(lineDiff(['a', 'b', 'c'], ['a', 'x', 'c', 'd'])).toEqual([
+      {op: ' ', text: 'a'},
+      {op: '-', text: 'b'},
+      {op: '+', text: 'x'},
+      {op: ' ', text: 'c'},
+      {op: '+', text: 'd'},
+    ]);
+  });
+});
