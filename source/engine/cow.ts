@@ -6,7 +6,13 @@
 // components in the kernel, but with the view as root: an absolute target starts at the view root
 // and ".." stops at it (chroot semantics, what the container sees), so no operation ever follows a
 // link out of the layers. A path that climbs above "/" by itself is refused with EINVAL; trailing
-// slashes are ignored. Every check runs before the first write, so a failing operation changes nothing.
+// slashes are ignored. Every check runs before the first write, so a failing operation changes
+// nothing (but for one kernel quirk kept on purpose, see rename).
+//
+// Deliberate differences from the kernel: readdir never lists whiteouts (the kernel passes readdir
+// through for a directory that comes from a single layer, whiteouts and all, as names that lstat
+// cannot find); copy-up of device nodes, FIFOs and sockets fails with ENOTSUP; stat() returns the
+// Stats of the layer file that backs the name (its dev/ino, not the overlay's).
 import {
   chmodSync,
   lchownSync,

@@ -101,6 +101,8 @@ function randomOp(random: Rng): Op {
   // "/" only for one-path ops: at a mount point, two-path ops give EXDEV (two mounts) where the root
   // of a view (a container's "/") gives EBUSY or EPERM.
   const path = (): string => (random() < 0.04 ? '/' : inner());
+  // A name no layer has, in a directory that often exists: lets creating ops succeed more often.
+  const fresh = (): string => (random() < 0.3 ? `${randomPath(random, 2)}${pick(random, ['n', 'm'])}` : inner());
   const data = (): string => 'y'.repeat(int(random, 4)) + (random() < 0.8 ? String(int(random, 100)) : '');
   switch (int(random, 21)) {
     case 0:
@@ -116,23 +118,23 @@ function randomOp(random: Rng): Op {
       return {argv: ['chown', `${pick(random, IDS)}:${pick(random, IDS)}`, path()]};
     case 6:
     case 7:
-      return {argv: ['mv', inner(), inner()]};
+      return {argv: ['mv', inner(), fresh()]};
     case 8:
-      return {argv: ['rename', inner(), inner()]};
+      return {argv: ['rename', inner(), fresh()]};
     case 9:
       return {argv: ['rm', path()]};
     case 10:
       return {argv: ['rm', '-r', path()]};
     case 11:
-      return {argv: ['mkdir', path()]};
+      return {argv: ['mkdir', random() < 0.5 ? fresh() : path()]};
     case 12:
       return {argv: ['mkdir', '-p', path()]};
     case 13:
       return {argv: ['rmdir', path()]};
     case 14:
-      return {argv: ['ln', '-s', randomTarget(random), path()]};
+      return {argv: ['ln', '-s', randomTarget(random), fresh()]};
     case 15:
-      return {argv: ['ln', inner(), inner()]};
+      return {argv: ['ln', inner(), fresh()]};
     case 16:
       return {argv: ['cat', path()]};
     case 17:
