@@ -41,9 +41,9 @@ const real = (p: string): string => {
 };
 
 /** Throw unless the engine created `root` and no running dockerd uses it (or a directory around it). */
-export async function assertWritableRoot(root: string): Promise<void> {
+export async function assertWritableRoot(root: string, pidFile = DOCKER_PID_FILE): Promise<void> {
   await assertEngineRoot(root);
-  const daemonRoot = runningDockerDataRoot();
+  const daemonRoot = runningDockerDataRoot(pidFile);
   if (!daemonRoot) return;
   const [mine, theirs] = [real(root), real(daemonRoot)];
   if (mine === theirs || mine.startsWith(theirs + sep) || theirs.startsWith(mine + sep)) {
