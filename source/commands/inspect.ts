@@ -10,26 +10,13 @@ import {containerUsage, imageUsage, volumeUsage} from '../store/usage.js';
 import {openStore, printJson, reportProblems, type Command, type CommandContext} from './context.js';
 import {table} from './table.js';
 
-/** Open the store, run `body`, report problems; an unknown ref is exit 1 with a message. */
+/** Open the --root store, run `body`, report problems; an unknown ref is exit 1 with a message. */
 function withStore(body: (store: LayerStore, ctx: CommandContext) => number): Command {
-  return (ctx) => {
-    const store = openStore(ctx.root);
-    try {
-      return body(store, ctx);
-    } catch (err) {
-      if (err instanceof RefError) {
-        ctx.err(`layerscope: ${err.message}\n`);
-        return 1;
-      }
-      throw err;
-    } finally {
-      reportProblems(ctx, store.problemList, store.notices);
-    }
-  };
+  return withSources(async (open, ctx) => body(await open.store(undefined), ctx));
 }
 
 /**
- * Like withStore, for commands that name sources: a REF in the --root store, or
+ * For commands that name sources: a REF in the --root store, or
  * `ARCHIVE[:IMAGE][@N]`, an OCI layout directory, `ROOT:REF` (see store/open.ts).
  */
 export function withSources(body: (open: Opener, ctx: CommandContext) => Promise<number>): Command {

@@ -9,23 +9,15 @@ import {createGunzip} from 'node:zlib';
 import {lookup, type LayerNode} from '../tree/entry.js';
 import {entryNames, type FileRef} from './archive-layer.js';
 import {indexArchive, indexBlobFile, type Blob} from './archive-index.js';
+import {imageFromConfig, type RawImage} from './imagedb.js';
 import {chainIds} from './layerdb.js';
-import type {Container, HistoryEntry, Image, ImageConfig, Layer, Volume} from './model.js';
+import type {Container, Image, Layer, Volume} from './model.js';
 import {Problems} from './problems.js';
 import {LayerStore, shortId} from './store.js';
 
 export type ArchiveFormat = 'docker-archive' | 'oci-archive' | 'oci-layout';
 
-interface RawConfig {
-  created?: string;
-  author?: string;
-  comment?: string;
-  os?: string;
-  architecture?: string;
-  config?: ImageConfig;
-  rootfs?: {diff_ids?: string[]};
-  history?: {created?: string; created_by?: string; comment?: string; author?: string; empty_layer?: boolean}[];
-}
+type RawConfig = RawImage;
 
 interface Descriptor {
   mediaType?: string;
@@ -174,23 +166,8 @@ export class ArchiveStore extends LayerStore {
       layer.images.push(id);
       size += layer.size ?? 0;
     });
-    this.images.set(id, {
-      id,
-      tags: [...tags],
-      digests: [],
-      created: raw.created,
-      layers: chain,
-      diffIds,
-      history: (raw.history ?? []).map((h): HistoryEntry => ({created: h.created, createdBy: h.created_by ?? '', comment: h.comment, author: h.author, emptyLayer: h.empty_layer === true})),
-      config: raw.config ?? {},
-      os: raw.os,
-      architecture: raw.architecture,
-      author: raw.author,
-      comment: raw.comment,
-      size,
-      children: [],
-      dangling: false,
-    });
+    // diff ids may come from the blobs when the config lacks them
+    this.images.set(id, {...imageFromConfig(id, raw, {size, tags: [...tags]}), layers: chain, diffIds});
   }
 }
 

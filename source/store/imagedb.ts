@@ -5,7 +5,7 @@ import type {HistoryEntry, Image, ImageConfig, Layer} from './model.js';
 import type {Problems} from './problems.js';
 import {listDir, readJson, readOptionalText} from './files.js';
 
-interface RawImage {
+export interface RawImage {
   created?: string;
   author?: string;
   comment?: string;
@@ -45,32 +45,7 @@ export function readImages(root: string, driver: string, layers: Map<string, Lay
       }
     }
     const parent = readOptionalText(join(base, 'metadata', 'sha256', hex, 'parent'), problems)?.trim() || undefined;
-    images.set(id, {
-      id,
-      tags: [],
-      digests: [],
-      created: raw.created,
-      parent,
-      layers: chain,
-      diffIds,
-      history: (raw.history ?? []).map(
-        (h): HistoryEntry => ({
-          created: h.created,
-          createdBy: h.created_by ?? '',
-          comment: h.comment,
-          author: h.author,
-          emptyLayer: h.empty_layer === true,
-        }),
-      ),
-      config: raw.config ?? {},
-      os: raw.os,
-      architecture: raw.architecture,
-      author: raw.author,
-      comment: raw.comment,
-      size,
-      children: [],
-      dangling: false,
-    });
+    images.set(id, imageFromConfig(id, raw, {parent, size}));
   }
   for (const image of images.values()) {
     if (image.parent) images.get(image.parent)?.children.push(image.id);
@@ -80,6 +55,29 @@ export function readImages(root: string, driver: string, layers: Map<string, Lay
     image.dangling = image.tags.length === 0 && image.digests.length === 0 && image.children.length === 0;
   }
   return images;
+}
+
+/** The Image record of a config, before references and children are known. */
+export function imageFromConfig(id: string, raw: RawImage, extra: {parent?: string; size: number; tags?: string[]}): Image {
+  const diffIds = raw.rootfs?.diff_ids ?? [];
+  return {
+    id,
+    tags: extra.tags ?? [],
+    digests: [],
+    created: raw.created,
+    parent: extra.parent,
+    layers: chainIds(diffIds),
+    diffIds,
+    history: (raw.history ?? []).map((h): HistoryEntry => ({created: h.created, createdBy: h.created_by ?? '', comment: h.comment, author: h.author, emptyLayer: h.empty_layer === true})),
+    config: raw.config ?? {},
+    os: raw.os,
+    architecture: raw.architecture,
+    author: raw.author,
+    comment: raw.comment,
+    size: extra.size,
+    children: [],
+    dangling: false,
+  };
 }
 
 function readReferences(path: string, images: Map<string, Image>, problems: Problems): void {
