@@ -6,7 +6,7 @@
 import {mkdirSync, rmSync, type Stats} from 'node:fs';
 import {join} from 'node:path';
 import {afterAll, afterEach, describe, expect, it} from 'vitest';
-import {CowView} from '../../source/engine/cow.js';
+import {CowView, type OpaqueXattr} from '../../source/engine/cow.js';
 import {applyFsOp, type FsOpTarget} from '../../source/engine/fs-op.js';
 import {
   buildLayer,
@@ -149,6 +149,8 @@ function randomOp(random: Rng): Op {
 }
 
 interface Scenario {
+  /** Which namespace the overlay keeps its xattrs in (userxattr mount option or not). */
+  readonly opaqueXattr: OpaqueXattr;
   readonly lowers: LayerItem[][];
   readonly upper: LayerItem[];
   readonly ops: Op[];
@@ -159,7 +161,8 @@ function scenario(seed: number): Scenario {
   const lowers = Array.from({length: 1 + int(random, 3)}, () => randomLayer(random));
   const upper = random() < 0.3 ? randomLayer(random) : [];
   const ops = Array.from({length: 4 + int(random, 20)}, () => randomOp(random));
-  return {lowers, upper, ops};
+  const opaqueXattr = random() < 0.2 ? 'user.overlay.opaque' : 'trusted.overlay.opaque';
+  return {opaqueXattr, lowers, upper, ops};
 }
 
 const describeStats = (stats: Stats): string => {
@@ -197,10 +200,10 @@ function runOp(fs: FsOpTarget, {argv, stdin}: Op): string {
 
 const showOp = ({argv, stdin}: Op): string => argv.join(' ') + (stdin === undefined ? '' : ` <<< ${JSON.stringify(stdin)}`);
 
-function showScenario(seed: number, {lowers, upper, ops}: Scenario, outcomes: string[]): string {
+function showScenario(seed: number, {opaqueXattr, lowers, upper, ops}: Scenario, outcomes: string[]): string {
   const layer = (items: LayerItem[]): string => items.map((item) => `    ${JSON.stringify(item)}`).join('\n');
   return [
-    `replay with LAYERSCOPE_COW_SEED=${seed}`,
+    `replay with LAYERSCOPE_COW_SEED=${seed}; opaque xattr ${opaqueXattr}`,
     ...lowers.map((items, i) => `  lower ${i + 1}:\n${layer(items)}`),
     `  upper:\n${layer(upper)}`,
     '  ops (CowView | kernel):',
@@ -217,11 +220,12 @@ function runScenario(seed: number): string | undefined {
   const cowUpper = join(root, 'cow-upper');
   const outcomes: string[] = [];
   try {
-    plan.lowers.forEach((items, i) => buildLayer(lowers[i], items));
-    for (const upper of [dirs.upper, cowUpper]) buildLayer(upper, plan.upper);
+    const {opaqueXattr} = plan;
+    plan.lowers.forEach((items, i) => buildLayer(lowers[i], items, opaqueXattr));
+    for (const upper of [dirs.upper, cowUpper]) buildLayer(upper, plan.upper, opaqueXattr);
     for (const dir of [dirs.work, dirs.merged]) mkdirSync(dir);
-    mountOverlay(dirs);
-    const cow = new CowView({lowers, upper: cowUpper});
+    mountOverlay(dirs, opaqueXattr);
+    const cow = new CowView({lowers, upper: cowUpper, opaqueXattr});
     const kernel = new MountFs(dirs.merged);
     for (const op of plan.ops) {
       const [mine, theirs] = [runOp(cow, op), runOp(kernel, op)];

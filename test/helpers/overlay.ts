@@ -26,10 +26,11 @@ import {
 import {tmpdir} from 'node:os';
 import {dirname, join} from 'node:path';
 import {getAttributeSync, listAttributesSync, setAttributeSync} from 'fs-xattr';
+import type {OpaqueXattr} from '../../source/engine/cow.js';
 import type {FsOpTarget} from '../../source/engine/fs-op.js';
 
 export const isRoot = process.getuid?.() === 0;
-export const OPAQUE = 'trusted.overlay.opaque';
+export const OPAQUE: OpaqueXattr = 'trusted.overlay.opaque';
 
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `layerscope-${prefix}-`));
@@ -74,7 +75,7 @@ export type LayerItem =
 
 /** Creates the items in order under `root` (paths are absolute inside the layer); missing parent
  *  directories are made with default attributes. */
-export function buildLayer(root: string, items: readonly LayerItem[]): void {
+export function buildLayer(root: string, items: readonly LayerItem[], opaqueXattr: OpaqueXattr = OPAQUE): void {
   mkdirSync(root, {recursive: true});
   for (const item of items) {
     const real = join(root, item.path);
@@ -82,7 +83,7 @@ export function buildLayer(root: string, items: readonly LayerItem[]): void {
     switch (item.kind) {
       case 'dir':
         mkdirSync(real);
-        if (item.opaque) setOpaque(real);
+        if (item.opaque) setOpaque(real, opaqueXattr);
         break;
       case 'file':
         writeFileSync(real, item.content);
@@ -113,13 +114,16 @@ export interface OverlayDirs {
   readonly merged: string;
 }
 
-/** The kernel behaviour CowView copies: no redirect_dir, no metacopy, no index. */
-export const MOUNT_OPTIONS = 'redirect_dir=off,index=off,metacopy=off';
+/** The kernel behaviour CowView copies: no redirect_dir, no metacopy, no index. `userxattr` (xattrs
+ *  under user.overlay., CowView's opaqueXattr 'user.overlay.opaque') implies all three and refuses
+ *  an explicit redirect_dir. */
+const mountOptions = (opaqueXattr: OpaqueXattr): string =>
+  opaqueXattr === OPAQUE ? 'redirect_dir=off,index=off,metacopy=off' : 'userxattr';
 
 const mounted = new Set<string>();
 
-export function mountOverlay({lowers, upper, work, merged}: OverlayDirs): void {
-  const options = `lowerdir=${lowers.join(':')},upperdir=${upper},workdir=${work},${MOUNT_OPTIONS}`;
+export function mountOverlay({lowers, upper, work, merged}: OverlayDirs, opaqueXattr: OpaqueXattr = OPAQUE): void {
+  const options = `lowerdir=${lowers.join(':')},upperdir=${upper},workdir=${work},${mountOptions(opaqueXattr)}`;
   execFileSync('mount', ['-t', 'overlay', 'overlay', '-o', options, merged], {stdio: ['ignore', 'ignore', 'pipe']});
   mounted.add(merged);
 }
@@ -251,8 +255,8 @@ export class MountFs implements FsOpTarget {
 }
 
 /** Xattrs that only the kernel writes (origin, impure, uuid, ...): everything overlay-private but
- *  the opaque mark. */
-const kernelPrivate = (name: string): boolean => name.startsWith('trusted.overlay.') && name !== OPAQUE;
+ *  the opaque mark, in either namespace. */
+const kernelPrivate = (name: string): boolean => /^(trusted|user)\.overlay\./.test(name) && !name.endsWith('.overlay.opaque');
 
 /** One line per entry of a real directory tree (e.g. an upper layer), sorted by path: type, mode,
  *  owner, content or target, xattrs. File and symlink mtimes are shown when older than `recent`
