@@ -13,7 +13,7 @@ import {humanSize, modeString} from '../tree/human.js';
 import {changesSource, filterPaths, findMatch, FlatTree, isExpanded, mergedSource, type FileNode, type TreeSource} from './file-tree.js';
 import {fileDiff, hexPage, looksBinary, textPage, type Reader} from './file-page.js';
 import {FileViewPane} from './FileViewPane.js';
-import {commandFor, type Command} from './keymap.js';
+import {commandFor, splitKeys, type Command} from './keymap.js';
 import {LayersPane} from './LayersPane.js';
 import {StorePane} from './StorePane.js';
 import {MountsPane} from './MountsPane.js';
@@ -258,7 +258,7 @@ export function App({store, select, live = true}: AppProps) {
   const queue = useRef<[string, Key][]>([]);
   const [keysWaiting, kick] = useState(0);
   useInput((input, key) => {
-    queue.current.push([input, key]);
+    queue.current.push(...splitKeys(input, key));
     kick((n) => n + 1);
   });
   useEffect(() => {

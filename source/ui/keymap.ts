@@ -76,3 +76,18 @@ export function commandFor(input: string, key: Key): Command | undefined {
   if (key.ctrl) return CTRL[input];
   return PLAIN[input];
 }
+
+/**
+ * Ink reports a run of plain characters that arrive together (typing faster than a read, paste,
+ * a scripted terminal) as one input: split it back into key presses.
+ */
+export function splitKeys(input: string, key: Key): [string, Key][] {
+  if (input.length <= 1 || key.ctrl || key.meta) return [[input, key]];
+  const plain: Key = {...key, return: false, tab: false, backspace: false, shift: false};
+  return [...input].map((ch): [string, Key] => {
+    if (ch === '\r' || ch === '\n') return ['', {...plain, return: true}];
+    if (ch === '\t') return ['', {...plain, tab: true}];
+    if (ch === '\x7f' || ch === '\b') return ['', {...plain, backspace: true}];
+    return [ch, {...plain, shift: /[A-Z]/.test(ch)}];
+  });
+}

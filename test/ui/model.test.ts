@@ -4,7 +4,7 @@ import type {Chunk} from '../../source/store/content.js';
 import type {Change} from '../../source/tree/changes.js';
 import {changesSource, DEFAULT_VIEW, filterPaths, findMatch, FlatTree, mergedSource, revealPath, type TreeSource} from '../../source/ui/file-tree.js';
 import {hexPage, looksBinary, textPage, type Reader} from '../../source/ui/file-page.js';
-import {commandFor} from '../../source/ui/keymap.js';
+import {commandFor, splitKeys} from '../../source/ui/keymap.js';
 import {initialState, reduce, windowStart} from '../../source/ui/state.js';
 import {lineDiff} from '../../source/ui/text-diff.js';
 import {MemStore, wideTree} from './mem-store.js';
@@ -74,6 +74,13 @@ describe('reducer', () => {
     expect(commandFor('l', {...key, ctrl: true})).toBe('toggleMerged');
     expect(commandFor('', {...key, tab: true, shift: true})).toBe('prevPane');
     expect(commandFor('q', key)).toBe('quit');
+  });
+
+  it('splits a run of characters read at once back into key presses', () => {
+    const key = {ctrl: false, meta: false, shift: false, tab: false, return: false} as Parameters<typeof commandFor>[1];
+    const keys = splitKeys('\r/aB', key);
+    expect(keys.map(([input, k]) => commandFor(input, k))).toEqual(['enter', 'search', undefined, undefined]);
+    expect(keys[3]![1].shift).toBe(true);
   });
 });
 
