@@ -244,6 +244,16 @@ function runScenario(seed: number): string | undefined {
   }
 }
 
+/** runScenario, with the seed attached to anything unexpected (a layer that cannot be built, a
+ *  mount that fails) so that it can be replayed too. */
+function runWithSeed(seed: number): string | undefined {
+  try {
+    return runScenario(seed);
+  } catch (error) {
+    throw new Error(`sequence with seed ${seed} broke (replay with LAYERSCOPE_COW_SEED=${seed}): ${(error as Error).message}`, {cause: error});
+  }
+}
+
 function diff(mine: string[], theirs: string[]): string | undefined {
   const [a, b] = [new Set(mine), new Set(theirs)];
   const lines = [...mine.filter((line) => !b.has(line)).map((line) => `    - ${line}`), ...theirs.filter((line) => !a.has(line)).map((line) => `    + ${line}`)];
@@ -262,7 +272,7 @@ describe.skipIf(!support.ok)(`CowView against kernel overlayfs${support.ok ? '' 
 
   it('agrees on random operation sequences over random layer stacks', {timeout: (SECONDS + 120) * 1000}, () => {
     if (REPLAY !== undefined) {
-      expect(runScenario(Number(REPLAY)), 'replayed sequence').toBeUndefined();
+      expect(runWithSeed(Number(REPLAY)), 'replayed sequence').toBeUndefined();
       return;
     }
     const base = Math.floor(Math.random() * 2 ** 31);
@@ -271,7 +281,7 @@ describe.skipIf(!support.ok)(`CowView against kernel overlayfs${support.ok ? '' 
     let ops = 0;
     while (performance.now() - started < SECONDS * 1000) {
       const seed = base + count;
-      const failure = runScenario(seed);
+      const failure = runWithSeed(seed);
       if (failure) expect.fail(`sequence ${count + 1} (seed ${seed}) after ${count} passing from base seed ${base}:\n${failure}`);
       ops += scenario(seed).ops.length;
       count++;
