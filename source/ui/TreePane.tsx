@@ -51,7 +51,7 @@ function TreePaneImpl({title, info, flat, cursor, notice, detail, focused, width
             count={count}
             cursor={cursor}
             height={listHeight}
-            empty="no entries (filters: A R M U / f)"
+            empty="no entries: nothing changed here, or all hidden (A R M U, f)"
             row={(i, selected) => {
               const node = flat.rows[i]!;
               const {letter, text} = treeLine(node, isExpanded(flat.view, node), wide);

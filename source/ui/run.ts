@@ -25,14 +25,15 @@ function readable(dir: string): boolean {
 
 /**
  * The store opened when no root is given and /var/lib/docker cannot be read: the engine's demo
- * store, once `source/engine/demo.ts` exists (it should export `openDemoStore(): LayerStore`).
+ * root (built on first use, then reused), or undefined when it cannot be had.
  */
-export async function openDefaultStore(): Promise<LayerStore | undefined> {
-  const demo = '../engine/demo.js';
+export async function openDefaultStore(io: Io): Promise<LayerStore | undefined> {
   try {
-    const mod = (await import(demo)) as {openDemoStore?: () => LayerStore | Promise<LayerStore>};
-    return await mod.openDemoStore?.();
-  } catch {
+    const {ensureDemo} = await import('../engine/demo.js');
+    const root = await ensureDemo(undefined, {write: (text: string) => io.err(text)});
+    return (await import('../commands/context.js')).openStore(root);
+  } catch (err) {
+    io.err(`layerscope: the demo store is not available: ${(err as Error).message}\n`);
     return undefined;
   }
 }
@@ -69,12 +70,13 @@ export async function runTui(opts: TuiOptions, io: Io): Promise<number> {
     root = DEFAULT_ROOT;
     open = async () => (await import('../commands/context.js')).openStore(DEFAULT_ROOT);
   } else {
-    const demo = await openDefaultStore();
+    io.err(`layerscope: ${DEFAULT_ROOT} is not readable (or not a Docker root); opening the demo store\n`);
+    const demo = await openDefaultStore(io);
     if (!demo) {
-      io.err(`layerscope: no Docker root is readable (${DEFAULT_ROOT}: not readable or not a Docker root); give one: layerscope ROOT\n`);
+      io.err('layerscope: no Docker root is readable; give one: layerscope ROOT\n');
       return 2;
     }
-    io.err(`layerscope: ${DEFAULT_ROOT} is not readable; opening the demo store\n`);
+    root = demo.root;
     open = () => demo;
   }
   const {render} = await import('ink');
