@@ -124,7 +124,7 @@ class LayerSpec {
  * Plan the store: `files` non-directory entries over `layers` image layers in a few images that
  * share their lower layers, and `containers` containers on those images.
  */
-export function planStore({files, layers, containers, seed}) {
+export function planStore({files, layers, containers, seed, baseShare = 0.3}) {
   const rng = new Rng(seed);
   const imageCount = layers <= 5 ? 2 : layers <= 20 ? 3 : 5;
   const baseCount = Math.max(1, Math.ceil(layers / 3));
@@ -149,7 +149,7 @@ export function planStore({files, layers, containers, seed}) {
   }
 
   // Layer 0 holds 30% of the files (a distro base), the others share the rest evenly.
-  const shares = specs.map((_, i) => (specs.length === 1 ? 1 : i === 0 ? 0.3 : 0.7 / (specs.length - 1)));
+  const shares = specs.map((_, i) => (specs.length === 1 ? 1 : i === 0 ? baseShare : (1 - baseShare) / (specs.length - 1)));
   let left = files;
   specs.forEach((layer, i) => {
     const n = i === specs.length - 1 ? left : Math.round(files * shares[i]);
@@ -645,10 +645,10 @@ function writeArchive(plan, file) {
  * Make (or reuse, when a finished one with the same parameters exists) a root at `out` and, when
  * `archive` is given, the archive. Returns what was made.
  */
-export function makeStore({files, layers, containers, seed = 1, out, archive, log = () => {}}) {
+export function makeStore({files, layers, containers, seed = 1, baseShare = 0.3, out, archive, log = () => {}}) {
   out = resolve(out);
   const marker = `${out}.done.json`;
-  const want = {format: FORMAT, files, layers, containers, seed, asRoot: process.getuid?.() === 0};
+  const want = {format: FORMAT, files, layers, containers, seed, baseShare, asRoot: process.getuid?.() === 0};
   let info;
   if (existsSync(marker)) {
     info = JSON.parse(readFileSync(marker, 'utf8'));
@@ -659,7 +659,7 @@ export function makeStore({files, layers, containers, seed = 1, out, archive, lo
   const t0 = Date.now();
   const oldUmask = process.umask(0o022);
   try {
-    const plan = planStore({files, layers, containers, seed});
+    const plan = planStore({files, layers, containers, seed, baseShare});
     for (const l of plan.layers) measureLayer(l);
     imageConfigs(plan);
     if (!info) {
@@ -696,18 +696,19 @@ export function makeStore({files, layers, containers, seed = 1, out, archive, lo
 }
 
 function parseArgs(argv) {
-  const opts = {files: 100_000, layers: 20, containers: 5, seed: 1, out: undefined, archive: undefined};
+  const opts = {files: 100_000, layers: 20, containers: 5, seed: 1, baseShare: 0.3, out: undefined, archive: undefined};
   for (let i = 0; i < argv.length; i++) {
     const [k, v] = [argv[i], argv[i + 1]];
     if (k === '--files') opts.files = Number(v), i++;
     else if (k === '--layers') opts.layers = Number(v), i++;
     else if (k === '--containers') opts.containers = Number(v), i++;
     else if (k === '--seed') opts.seed = Number(v), i++;
+    else if (k === '--base-share') opts.baseShare = Number(v), i++;
     else if (k === '--out') opts.out = v, i++;
     else if (k === '--archive') opts.archive = v, i++;
     else throw new Error(`unknown option ${k}`);
   }
-  if (!opts.out) throw new Error('usage: make-store.js --out DIR [--files N] [--layers L] [--containers C] [--seed S] [--archive FILE]');
+  if (!opts.out) throw new Error('usage: make-store.js --out DIR [--files N] [--layers L] [--containers C] [--seed S] [--base-share F] [--archive FILE]');
   return opts;
 }
 

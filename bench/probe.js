@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+// One measurement in a fresh process (run.js spawns it): prints one JSON line.
+//   node bench/probe.js first ROOT      catalog + the first image's layer list
+//   node bench/probe.js index ROOT      every layer tree scanned + the merged view of every image and container
+//   node bench/probe.js archive FILE    ArchiveStore.open (indexes every layer) + merged view of every image
+// `ms` is measured from process start (node's own start-up and module loading included).
+import {performance} from 'node:perf_hooks';
+
+const [mode, path] = process.argv.slice(2);
+const out = {mode};
+
+function count(node) {
+  let n = 1;
+  if (node.children) for (const c of node.children.values()) n += count(c);
+  return n;
+}
+
+if (mode === 'first') {
+  const {DockerStore} = await import('../dist/store/store.js');
+  const {historyRows} = await import('../dist/store/history.js');
+  const store = new DockerStore(path);
+  // The image list as the explorer sorts it, then the first image's layers.
+  const images = [...store.images.values()].sort((a, b) => ((a.tags[0] ?? '~') < (b.tags[0] ?? '~') ? -1 : 1));
+  const first = images[0];
+  const rows = first ? historyRows(store, first) : [];
+  const chain = first ? store.chain(first.layers.at(-1)) : [];
+  out.ms = performance.now();
+  out.images = store.images.size;
+  out.layerRows = rows.length;
+  out.chain = chain.length;
+  out.problems = store.problemList.length;
+} else if (mode === 'index') {
+  const {DockerStore} = await import('../dist/store/store.js');
+  const store = new DockerStore(path);
+  let entries = 0;
+  for (const id of store.layers.keys()) entries += count(store.tree(id)) - 1;
+  for (const image of store.images.values()) store.merged(image.layers.at(-1));
+  for (const c of store.containers) if (c.rwLayer) store.merged(c.rwLayer);
+  out.ms = performance.now();
+  out.entries = entries;
+  out.layers = store.layers.size;
+  out.problems = store.problemList.length;
+} else if (mode === 'archive') {
+  const {ArchiveStore} = await import('../dist/store/archive.js');
+  const store = await ArchiveStore.open(path);
+  let entries = 0;
+  for (const id of store.layers.keys()) entries += count(store.tree(id)) - 1;
+  for (const image of store.images.values()) store.merged(image.layers.at(-1));
+  out.ms = performance.now();
+  out.entries = entries;
+  out.layers = store.layers.size;
+  out.problems = store.problemList.length;
+} else {
+  throw new Error(`unknown probe ${mode}`);
+}
+out.maxRssMB = process.resourceUsage().maxRSS / 1024;
+process.stdout.write(`${JSON.stringify(out)}\n`);
+process.exit(0);
