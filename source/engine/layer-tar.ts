@@ -617,7 +617,13 @@ export async function applyLayerTar(input: Readable, diffDir: string, opts: Appl
         await fsp.symlink(e.linkname, dest);
         break;
       case 'hardlink': {
-        const target = cleanEntryName(e.linkname);
+        const target = (() => {
+          try {
+            return cleanEntryName(e.linkname);
+          } catch {
+            throw new Error(`tar entry "${e.name}": hard link target "${e.linkname}" leaves the layer`);
+          }
+        })();
         if (target === '') throw new Error(`tar entry "${e.name}": hard link to the layer root`);
         await assertNoSymlinkParents(diffDir, target, e.name);
         await fsp.link(join(diffDir, target), dest).catch((err: NodeJS.ErrnoException) => {
