@@ -51,13 +51,13 @@ export function parseDockerfile(text: string): Instruction[] {
     if (first === '' || first.startsWith('#')) continue;
     const start = i + 1;
     let line = first;
-    while (continued.test(line)) {
-      line = line.replace(continued, '');
-      i++;
-      if (i >= lines.length) break;
+    let more = continued.test(line);
+    line = line.replace(continued, '');
+    while (more && ++i < lines.length) {
       const next = lines[i]!;
       if (/^\s*#/.test(next) || next.trim() === '') continue;
-      line += next;
+      more = continued.test(next);
+      line += next.replace(continued, '');
     }
     out.push(parseInstruction(line.trim(), start));
   }
