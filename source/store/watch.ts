@@ -65,7 +65,9 @@ export function watchStore(store: DockerStore, onEvents: (events: StoreEvent[]) 
       if (c.rwLayer && patchPath(store, c.rwLayer, path)) events.push({kind: 'upper', container: c.id, layer: c.rwLayer, path});
     }
     pending.uppers.clear();
-    // Layers before images (images name layers), containers before volumes (volumes list users).
+    // Layers before images (images name layers), containers before volumes (volumes list users,
+    // so a container that comes or goes changes its volumes' users too).
+    if (pending.catalogs.has('containers')) pending.catalogs.add('volumes');
     for (const what of ['images', 'containers', 'volumes'] as const) {
       if (pending.catalogs.delete(what)) events.push(rereadCatalog(store, what));
     }
