@@ -20,6 +20,10 @@ export const KEYS = {
 
 export type Ui = ReturnType<typeof render> & {
   frame: () => string;
+  /** Every frame drawn so far (keys are handled one per frame, so none is skipped). */
+  allFrames: () => string[];
+  /** Wait until no new frame has been drawn for `quietMs`. */
+  settle: (quietMs?: number) => Promise<void>;
   press: (...keys: string[]) => Promise<void>;
   waitFor: (test: (frame: string) => boolean, what: string, timeoutMs?: number) => Promise<string>;
 };
@@ -43,9 +47,17 @@ export async function renderApp(store: LayerStore, select?: string, live = false
       await tick(15);
     }
   };
+  const allFrames = () => ui.frames.slice();
+  const settle = async (quietMs = 150) => {
+    let count = -1;
+    while (count !== ui.frames.length) {
+      count = ui.frames.length;
+      await tick(quietMs);
+    }
+  };
   // Layers are read one per tick after the first frame.
   await waitFor((f) => !f.includes('reading layer'), 'the layers to be read');
-  return Object.assign(ui, {frame, press, waitFor});
+  return Object.assign(ui, {frame, allFrames, settle, press, waitFor});
 }
 
 /** Lines of the bottom (full-width) pane, below its title line. */

@@ -26,14 +26,12 @@ describe.skipIf(!canExtract)(`explorer panes on real-store-a (${canExtract ? 'ex
   });
   afterAll(cleanupExtracted);
 
-  /** Scroll the focused list to the end, collecting the detail pane's rows on the way. */
+  /** Scroll the focused list down, collecting the detail pane's rows from every frame drawn. */
   const collect = async (u: Ui, presses: number): Promise<string[]> => {
-    const seen = new Set(detailRows(u.frame()));
-    for (let i = 0; i < presses; i++) {
-      await u.press(KEYS.down);
-      for (const r of detailRows(u.frame())) seen.add(r);
-    }
-    return [...seen];
+    const from = u.allFrames().length - 1;
+    await u.press(...Array<string>(presses).fill(KEYS.down));
+    await u.settle();
+    return [...new Set(u.allFrames().slice(from).flatMap(detailRows))];
   };
 
   it("web1's writable layer shows exactly docker diff's lines, with their letters", async () => {
@@ -61,12 +59,11 @@ describe.skipIf(!canExtract)(`explorer panes on real-store-a (${canExtract ? 'ex
     expect(rows.filter((r) => r.kind === 'empty').map((r) => r.createdBy)).toEqual(history.filter((h) => h.includes('#(nop)') && !h.includes('COPY')));
     ui = await renderApp(store, 'cowlab:1');
     await ui.press('2', 'g');
-    const seen = new Set<string>();
-    for (let i = 0; i < rows.length; i++) {
-      for (const line of ui.frame().split('\n')) seen.add(line);
-      await ui.press(KEYS.down);
-    }
-    const text = [...seen].join('\n');
+    await ui.settle();
+    const from = ui.allFrames().length - 1;
+    await ui.press(...Array<string>(rows.length).fill(KEYS.down));
+    await ui.settle();
+    const text = ui.allFrames().slice(from).join('\n');
     for (const r of rows) expect(text).toContain(layerLine(r).slice(0, 40));
   });
 
