@@ -204,7 +204,7 @@ export class Builder {
     this.stage.imageId = id;
     this.stage.config = config;
     this.stage.chainId = imageChainId(config);
-    this.steps.push({instruction: '', id, cached: true});
+    Object.assign(this.steps.at(-1)!, {id, cached: true});
   }
 
   /** Write the step's image (NewChildImage): history entry, optional layer, metadata parent. */
@@ -242,7 +242,7 @@ export class Builder {
   private async commitComment(comment: string, single = false): Promise<void> {
     const probe = this.withCmd(single ? ['/bin/sh', '-c', `#(nop) ${comment}`] : ['/bin/sh', '-c', '#(nop) ', comment]);
     this.steps.push({instruction: comment, id: '', cached: false});
-    if (await this.probeCache(probe)) return void this.steps.splice(-2, 1);
+    if (await this.probeCache(probe)) return;
     const cid = randomBytes(32).toString('hex');
     this.print(` ---> Running in ${cid.slice(0, 12)}\nRemoving intermediate container ${cid.slice(0, 12)}\n`);
     await this.commit({...probe, Hostname: cid.slice(0, 12), Labels: probe.Labels ?? {}}, undefined, cid);
@@ -342,7 +342,7 @@ export class Builder {
     rc.WorkingDir = posix.resolve(rc.WorkingDir || '/', path);
     const probe = this.withCmd(['/bin/sh', '-c', `#(nop) WORKDIR ${rc.WorkingDir}`]);
     this.steps.push({instruction: inst.original, id: '', cached: false});
-    if (await this.probeCache(probe)) return void this.steps.splice(-2, 1);
+    if (await this.probeCache(probe)) return;
     const cid = randomBytes(32).toString('hex');
     this.print(` ---> Running in ${cid.slice(0, 12)}\nRemoving intermediate container ${cid.slice(0, 12)}\n`);
     // Docker creates the directory in the step's container, so a new directory becomes a layer.
@@ -364,7 +364,7 @@ export class Builder {
     const saveCmd = buildArgs.length ? [`|${buildArgs.length}`, ...buildArgs, ...cmd] : cmd;
     const probe: ContainerConfig = {...this.withCmd(saveCmd), Entrypoint: null};
     this.steps.push({instruction: inst.original, id: '', cached: false});
-    if (await this.probeCache(probe)) return void this.steps.splice(-2, 1);
+    if (await this.probeCache(probe)) return;
     const cid = randomBytes(32).toString('hex');
     this.print(` ---> Running in ${cid.slice(0, 12)}\n`);
     const layer = await newLayerDir(this.opts.root, this.stage.chainId);
@@ -416,7 +416,7 @@ export class Builder {
     const hash = infos.length === 1 ? infos[0]!.hash : `multi:${sha256hex(infos.map((i) => i.hash).join(','))}`;
     const probe = this.withCmd(['/bin/sh', '-c', `#(nop) ${inst.keyword} ${hash} in ${destRaw} `]);
     this.steps.push({instruction: inst.original, id: '', cached: false});
-    if (await this.probeCache(probe)) return void this.steps.splice(-2, 1);
+    if (await this.probeCache(probe)) return;
 
     const image = await this.imageDirs();
     const destAbs = posix.resolve(rc.WorkingDir || '/', destRaw);
