@@ -3,9 +3,9 @@
 // resulting upper directories must be identical.
 //   LAYERSCOPE_COW_SEED=n      replay the single sequence n (printed on failure)
 //   LAYERSCOPE_COW_SECONDS=s   time budget for new sequences (default 60)
-import {mkdirSync, rmSync, type Stats} from 'node:fs';
+import {mkdirSync, mkdtempSync, rmSync, type Stats} from 'node:fs';
 import {join} from 'node:path';
-import {afterAll, afterEach, describe, expect, it} from 'vitest';
+import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
 import {CowView, type OpaqueXattr} from '../../source/engine/cow.js';
 import {applyFsOp, type FsOpTarget} from '../../source/engine/fs-op.js';
 import {
@@ -15,8 +15,8 @@ import {
   describeView,
   MountFs,
   mountOverlay,
-  removeWhiteoutTemplate,
-  tempDir,
+  removeWhiteoutTemplates,
+  scratchDir,
   umountAll,
   umountOverlay,
   type LayerItem,
@@ -211,10 +211,13 @@ function showScenario(seed: number, {opaqueXattr, lowers, upper, ops}: Scenario,
   ].join('\n');
 }
 
+/** Where the sequences build their layers: a private tmpfs if possible (see scratchDir). */
+let scratch: ReturnType<typeof scratchDir>;
+
 /** Returns undefined when CowView and the kernel agree, else a report of the first difference. */
 function runScenario(seed: number): string | undefined {
   const plan = scenario(seed);
-  const root = tempDir('cow-kernel');
+  const root = mkdtempSync(join(scratch.path, 'sequence-'));
   const lowers = plan.lowers.map((_, i) => join(root, `lower${i + 1}`));
   const dirs = {lowers, upper: join(root, 'kernel-upper'), work: join(root, 'work'), merged: join(root, 'merged')};
   const cowUpper = join(root, 'cow-upper');
@@ -264,10 +267,14 @@ const support = canMountOverlay();
 if (!support.ok) console.warn(`skipping CowView-vs-kernel differential test: ${support.reason}`);
 
 describe.skipIf(!support.ok)(`CowView against kernel overlayfs${support.ok ? '' : ` (skipped: ${support.reason})`}`, () => {
+  beforeAll(() => {
+    scratch = scratchDir('cow-kernel');
+  });
   afterEach(umountAll);
   afterAll(() => {
     umountAll();
-    removeWhiteoutTemplate();
+    scratch.dispose();
+    removeWhiteoutTemplates();
   });
 
   it('agrees on random operation sequences over random layer stacks', {timeout: (SECONDS + 120) * 1000}, () => {

@@ -5,7 +5,7 @@ import {getAttributeSync, setAttributeSync} from 'fs-xattr';
 import {afterAll, afterEach, beforeEach, describe, expect, it} from 'vitest';
 import {CowView, type CowViewOptions} from '../../source/engine/cow.js';
 import {applyFsOp, FS_OP_USAGE} from '../../source/engine/fs-op.js';
-import {buildLayer, describeRealTree, isRoot, OPAQUE, removeWhiteoutTemplate, tempDir, type LayerItem} from '../helpers/overlay.js';
+import {buildLayer, describeRealTree, isRoot, OPAQUE, removeWhiteoutTemplates, tempDir, type LayerItem} from '../helpers/overlay.js';
 
 const OLD = 978_307_200; // 2001-01-01
 const RECENT = Date.now() - 3_600_000;
@@ -29,7 +29,7 @@ describe.skipIf(!isRoot)(`CowView${isRoot ? '' : ` (skipped: ${SKIP})`}`, () => 
     root = tempDir('cow');
   });
   afterEach(() => rmSync(root, {recursive: true, force: true}));
-  afterAll(removeWhiteoutTemplate);
+  afterAll(removeWhiteoutTemplates);
 
   /** Builds lowers (top-most first) and an upper, and a view over them. */
   function stack(lowers: LayerItem[][], upper: LayerItem[] = [], options: Partial<CowViewOptions> = {}) {

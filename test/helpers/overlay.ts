@@ -36,22 +36,51 @@ export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `layerscope-${prefix}-`));
 }
 
-let whiteoutTemplate: string | undefined;
+/** Template whiteouts by st_dev, each made once by mknod(1) outside any layer. */
+const whiteoutTemplates = new Map<number, string>();
 
-/** A whiteout as the kernel makes it (char device 0/0, mode 0000). Hard-linking one template made
- *  by mknod(1) saves a process per whiteout; the kernel shares its whiteouts the same way. */
-export function makeWhiteout(path: string): void {
-  if (!whiteoutTemplate) {
-    const template = join(tempDir('whiteout'), 'whiteout');
-    execFileSync('mknod', ['-m', '000', template, 'c', '0', '0']);
-    whiteoutTemplate = template;
-  }
-  linkSync(whiteoutTemplate, path);
+function addWhiteoutTemplate(dir: string): void {
+  const template = join(dir, '.whiteout');
+  execFileSync('mknod', ['-m', '000', template, 'c', '0', '0']);
+  whiteoutTemplates.set(statSync(dir).dev, template);
 }
 
-export function removeWhiteoutTemplate(): void {
-  if (whiteoutTemplate) rmSync(dirname(whiteoutTemplate), {recursive: true, force: true});
-  whiteoutTemplate = undefined;
+/** A whiteout as the kernel makes it (char device 0/0, mode 0000). Hard-linking a template saves a
+ *  process per whiteout; the kernel shares its whiteouts the same way. */
+export function makeWhiteout(path: string): void {
+  if (whiteoutTemplates.size === 0) addWhiteoutTemplate(tempDir('whiteout'));
+  const template = whiteoutTemplates.get(statSync(dirname(path)).dev);
+  if (template) linkSync(template, path);
+  else execFileSync('mknod', ['-m', '000', path, 'c', '0', '0']);
+}
+
+export function removeWhiteoutTemplates(): void {
+  for (const template of whiteoutTemplates.values()) rmSync(dirname(template), {recursive: true, force: true});
+  whiteoutTemplates.clear();
+}
+
+/** A temp directory on a private tmpfs when one can be mounted (else on disk), for the thousands of
+ *  small layer stacks the differential test builds and throws away: the shared disk is slow. */
+export function scratchDir(prefix: string): {readonly path: string; dispose(): void} {
+  const path = tempDir(prefix);
+  let onTmpfs = false;
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=512m,mode=0755', 'tmpfs', path], {stdio: 'ignore'});
+    onTmpfs = true;
+    addWhiteoutTemplate(path);
+  } catch {
+    // Plain disk is slower but fine.
+  }
+  return {
+    path,
+    dispose() {
+      if (onTmpfs) {
+        whiteoutTemplates.delete(statSync(path).dev);
+        execFileSync('umount', [path]);
+      }
+      rmSync(path, {recursive: true, force: true});
+    },
+  };
 }
 
 export function setOpaque(dir: string, xattr = OPAQUE): void {
