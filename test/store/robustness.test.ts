@@ -1,9 +1,10 @@
 // Reading a real root writes nothing, and damaged roots give messages naming the damaged item
 // while everything else still lists.
-import {chmodSync, readFileSync, readdirSync, rmSync, symlinkSync, unlinkSync, writeFileSync} from 'node:fs';
+import {execFileSync} from 'node:child_process';
+import {chmodSync, existsSync, readFileSync, readdirSync, rmSync, symlinkSync, unlinkSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {cli} from '../helpers/cli.js';
+import {cli, CLI} from '../helpers/cli.js';
 import {canExtract, cleanupExtracted, extractRealStoreA, REAL_A, skipReason} from '../helpers/real-store.js';
 import {snapshot} from '../helpers/snapshot.js';
 
@@ -31,6 +32,30 @@ describe.skipIf(!canExtract)(`reading and damage${canExtract ? '' : ` (skipped: 
       for (const json of [[], ['--json']]) {
         const r = cli([...args, ...json, '--root', pristine]);
         expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+      }
+    }
+    expect(snapshot(pristine)).toEqual(before);
+  });
+
+  it.skipIf(!existsSync('/usr/bin/tmux'))('a scripted explorer run (tmux) leaves the root byte-for-byte unchanged', async () => {
+    const before = snapshot(pristine);
+    const socket = `layerscope-ro-${process.pid}`;
+    const tmux = (...args: string[]) => execFileSync('tmux', ['-L', socket, ...args], {encoding: 'utf8'});
+    tmux('new-session', '-d', '-s', 'ro', '-x', '100', '-y', '30', `node ${CLI} ${pristine}`);
+    try {
+      const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+      for (let i = 0; i < 50 && !tmux('capture-pane', '-p', '-t', 'ro').includes('Layers of'); i++) await sleep(100);
+      // walk every pane and list: images, containers, volumes; layers; merged view; file view; search
+      for (const key of ['Down', 'Enter', 'Tab', 'Down', 'Down', 'Tab', 't', 'Down', 'Enter', 'Escape', 'Right', 'Enter', 'Tab', 'Tab', 'Right', '/', 'c', 'o', 'n', 'f', 'Enter', 'Escape', 'q']) {
+        tmux('send-keys', '-t', 'ro', key);
+        await sleep(60);
+      }
+    } finally {
+      await new Promise((r) => setTimeout(r, 300));
+      try {
+        tmux('kill-server');
+      } catch {
+        // the explorer quit and the session ended with it
       }
     }
     expect(snapshot(pristine)).toEqual(before);
