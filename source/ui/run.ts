@@ -1,6 +1,7 @@
 // `layerscope [ROOT|ARCHIVE] [--root DIR] [--select NAME[@N]]`: choose the store, then run the
 // explorer in the terminal.
 import {accessSync, constants, existsSync, statSync} from 'node:fs';
+import {join} from 'node:path';
 import {createElement} from 'react';
 import type {Io} from '../commands/context.js';
 import type {LayerStore} from '../store/store.js';
@@ -60,12 +61,13 @@ export async function runTui(opts: TuiOptions, io: Io): Promise<number> {
       io.err(`layerscope: ${root}: ${(err as Error).message}\n`);
       return 2;
     }
-    if (!st.isDirectory()) {
-      io.err(`layerscope: ${root}: archives (docker save, OCI layouts) are not supported by the explorer yet; extract it or use a Docker root\n`);
-      return 2;
-    }
     const dir = root;
-    open = async () => (await import('../commands/context.js')).openStore(dir);
+    // A file is a `docker save` archive; a directory with `oci-layout` is an OCI image layout.
+    if (!st.isDirectory() || existsSync(join(dir, 'oci-layout'))) {
+      open = async () => (await import('../store/archive.js')).ArchiveStore.open(dir);
+    } else {
+      open = async () => (await import('../commands/context.js')).openStore(dir);
+    }
   } else if (readable(DEFAULT_ROOT)) {
     root = DEFAULT_ROOT;
     open = async () => (await import('../commands/context.js')).openStore(DEFAULT_ROOT);
