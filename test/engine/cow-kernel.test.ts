@@ -2,9 +2,10 @@
 // through a real kernel overlay mount of the same layers; error codes, merged views and the
 // resulting upper directories must be identical.
 //   LAYERSCOPE_COW_SEED=n      replay the single sequence n (printed on failure)
-//   LAYERSCOPE_COW_SECONDS=s   time budget for new sequences (default 60)
+//   LAYERSCOPE_COW_SECONDS=s   time budget for new sequences (default 120: thousands of sequences on this 2-core machine)
 import {mkdirSync, mkdtempSync, rmSync, type Stats} from 'node:fs';
 import {join} from 'node:path';
+import {seeded} from '../helpers/random.js';
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
 import {CowView, type OpaqueXattr} from '../../source/engine/cow.js';
 import {applyFsOp, type FsOpTarget} from '../../source/engine/fs-op.js';
@@ -22,24 +23,14 @@ import {
   type LayerItem,
 } from '../helpers/overlay.js';
 
-const SECONDS = Number(process.env.LAYERSCOPE_COW_SECONDS ?? 60);
+const SECONDS = Number(process.env.LAYERSCOPE_COW_SECONDS ?? 120);
 const REPLAY = process.env.LAYERSCOPE_COW_SEED;
 const OLD = 978_307_200; // 2001-01-01: lower files are older than anything the test writes
 const RECENT = Date.now() - 3_600_000;
 
 type Rng = () => number;
+const rng = seeded;
 
-/** mulberry32: small, fast, and the same everywhere. */
-function rng(seed: number): Rng {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 const int = (random: Rng, n: number): number => Math.floor(random() * n);
 const pick = <T>(random: Rng, items: readonly T[]): T => items[int(random, items.length)];

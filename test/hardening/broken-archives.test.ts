@@ -7,7 +7,7 @@ import {join} from 'node:path';
 import {afterAll, describe, expect, it} from 'vitest';
 import {cli} from '../helpers/cli.js';
 import {REAL_A} from '../helpers/real-store.js';
-import {seeded} from './damage.js';
+import {seeded} from '../helpers/random.js';
 
 const COWLAB = join(REAL_A, 'cowlab.docker-archive.tar');
 const dir = mkdtempSync(join(tmpdir(), 'layerscope-badtar-'));

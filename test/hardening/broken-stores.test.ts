@@ -7,7 +7,8 @@ import {afterAll, describe, expect, it} from 'vitest';
 import {cli, type CliResult} from '../helpers/cli.js';
 import {canExtract, cleanupExtracted, extractRealStoreA, skipReason} from '../helpers/real-store.js';
 import {snapshot} from '../helpers/snapshot.js';
-import {DAMAGES, seeded} from './damage.js';
+import {seeded} from '../helpers/random.js';
+import {DAMAGES} from './damage.js';
 
 const COMMANDS = [['images'], ['history', 'cowlab:1'], ['diff', 'job2'], ['diff', 'myapp:1', 'cowlab:1'], ['ls', 'myapp2:1'], ['volumes'], ['mounts', 'web1'], ['df']];
 

@@ -3,6 +3,7 @@ import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync}
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {promisify} from 'node:util';
+import {seeded} from '../helpers/random.js';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {type BoltBucket, BoltError, openBolt, parseBolt} from '../../source/store/bolt.js';
 import {readVolumeMetadata} from '../../source/store/volume-metadata.js';
@@ -177,7 +178,7 @@ describeReal(`real-store-a volumes/metadata.db${canExtract ? '' : ` (skipped: ${
 
   it('only ever throws BoltError on randomly damaged files', () => {
     const original = readFileSync(containerdDb(root));
-    const random = mulberry32(42);
+    const random = seeded(42);
     let failures = 0;
     for (let round = 0; round < 400; round++) {
       const buf = Buffer.from(original);
@@ -219,15 +220,6 @@ function readAll(bucket: BoltBucket | undefined): {values: number; misses: numbe
   return total;
 }
 
-/** Small seeded PRNG, so a failing damage pattern can be replayed. */
-function mulberry32(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Runs jobs with at most `limit` in flight. */
 async function pool<T>(items: T[], limit: number, job: (item: T) => Promise<unknown>): Promise<void> {
