@@ -2,7 +2,7 @@
 // mounts, file view, compare), a status line. State lives in a reducer; everything shown is
 // derived from the store and memoised on a version that live updates bump.
 import {Box, Text, useApp, useInput, type Key} from 'ink';
-import {useEffect, useMemo, useReducer, useRef, useState} from 'react';
+import {useCallback, useEffect, useLayoutEffect, useMemo, useReducer, useRef, useState} from 'react';
 import {ContentError, readRange, viewEntry} from '../store/content.js';
 import type {Container, Image} from '../store/model.js';
 import {resolve} from '../store/refs.js';
@@ -253,20 +253,32 @@ export function App({store, select, live = true}: AppProps) {
     if (input && !key.ctrl && !key.meta) dispatch({type: 'input', input: {...edit, text: edit.text + input}});
   };
 
-  // Keys are handled one per render, so each sees the state the previous one made (keys can
-  // arrive faster than frames: key repeat, pasted text, scripted terminals).
+  // One render per key: a key is handled in Ink's input event, where the dispatches batch into one
+  // synchronous render. Keys that arrive together (key repeat, pasted text, scripted terminals)
+  // wait in a queue, handled one per commit so each sees the state the previous one made.
+  const handler = useRef(handleKey);
   const queue = useRef<[string, Key][]>([]);
-  const [keysWaiting, kick] = useState(0);
-  useInput((input, key) => {
-    queue.current.push(...splitKeys(input, key));
-    kick((n) => n + 1);
-  });
-  useEffect(() => {
+  const [, kick] = useReducer((n: number) => n + 1, 0);
+  const take = (): void => {
     const next = queue.current.shift();
     if (!next) return;
-    handleKey(...next);
-    if (queue.current.length) kick((n) => n + 1);
-  }, [keysWaiting]);
+    handler.current(...next);
+    // A key that changes nothing would leave no commit to take the next one from.
+    if (queue.current.length) kick();
+  };
+  // A layout effect: it runs in the commit, before another input event can see a stale handler.
+  useLayoutEffect(() => {
+    handler.current = handleKey;
+    take();
+  });
+  useInput(
+    useCallback((input: string, key: Key) => {
+      const busy = queue.current.length > 0;
+      queue.current.push(...splitKeys(input, key));
+      if (busy) kick();
+      else take();
+    }, []),
+  );
 
   function handleKey(input: string, key: Key): void {
     if (state.input) return inputKeys(input, key);
