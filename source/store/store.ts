@@ -11,6 +11,7 @@ import {readLayerDb, type Driver} from './layerdb.js';
 import type {Container, Image, Layer, Volume} from './model.js';
 import {Problems, type Problem} from './problems.js';
 import {scanLayerDir} from './scan.js';
+import {parallelScanAvailable, scanParallel} from './scan-pool.js';
 import {readVolumes, type VolumeMeta} from './volumes.js';
 import {canReadTrusted, readXattr, TRUSTED_HIDDEN_NOTICE} from './xattr.js';
 
@@ -118,9 +119,12 @@ export abstract class LayerStore {
   /** Forget the cached tree of a layer and the views of every chain containing it. */
   invalidate(id: string): void {
     this.trees.delete(id);
-    for (const layer of this.layers.values()) {
-      if (this.chain(layer.id).some((l) => l.id === id)) this.views.delete(layer.id);
-    }
+    this.forgetViews(id);
+  }
+
+  /** Take a tree scanned elsewhere (a worker thread) as the layer's cached tree. */
+  protected adoptTree(id: string, tree: LayerNode): void {
+    this.trees.set(id, tree);
   }
 
   imageOf(c: Container): Image | undefined {
@@ -136,9 +140,12 @@ export abstract class LayerStore {
 
   /** Forget the merged views of every chain containing `id` but keep its tree (patched in place). */
   forgetViews(id: string): void {
-    for (const viewId of [...this.views.keys()]) {
-      if (this.chain(viewId).some((l) => l.id === id)) this.views.delete(viewId);
+    // The chains containing `id` are its own and those of the layers above it.
+    const doomed = [id];
+    for (let i = 0; i < doomed.length; i++) {
+      for (const layer of this.layers.values()) if (layer.parent === doomed[i]) doomed.push(layer.id);
     }
+    for (const d of doomed) this.views.delete(d);
   }
 
   /** Where a layer's file is on disk, when it is on disk (public face of `filePath`). */
@@ -176,6 +183,25 @@ export class DockerStore extends LayerStore {
 
   protected loadTree(layer: Layer): LayerNode {
     return scanLayerDir(layer.dir, this.problems, {overlay: !layer.full});
+  }
+
+  /** Read every layer not read yet, on both cores when the compiled worker is available. */
+  async indexAll(): Promise<void> {
+    const todo = [...this.layers.values()].filter((l) => !this.cachedTree(l.id));
+    if (todo.length < 2 || !parallelScanAvailable()) {
+      for (const layer of todo) this.tree(layer.id);
+      return;
+    }
+    await scanParallel(
+      todo.map((l) => ({dir: l.dir, overlay: !l.full})),
+      (i) => this.tree(todo[i]!.id),
+      (i, r) => {
+        const layer = todo[i]!;
+        for (const p of r.problems) this.problems.add(p.item, p.message);
+        if (r.tree) this.adoptTree(layer.id, r.tree);
+        else this.tree(layer.id); // the worker could not read it: read it here, reporting why
+      },
+    );
   }
 }
 

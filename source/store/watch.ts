@@ -37,6 +37,8 @@ export interface StoreWatch {
 }
 
 const CONTAINER_FILES = new Set(['config.v2.json', 'hostconfig.json']);
+/** Longest stretch of patching before yielding to the event loop. */
+const SLICE_MS = 8;
 const WH_PREFIX = '.wh.';
 
 /** Watch `store.root` and call `onEvents` after each batch has been applied to `store`. */
@@ -61,17 +63,23 @@ export function watchStore(store: DockerStore, onEvents: (events: StoreEvent[]) 
   const flush = () => {
     timer = undefined;
     const events: StoreEvent[] = [];
-    for (const {c, path} of pending.uppers.values()) {
+    // A burst (thousands of writes) is applied in slices, so the UI thread never stalls for long.
+    const until = performance.now() + SLICE_MS;
+    for (const [key, {c, path}] of pending.uppers) {
+      pending.uppers.delete(key);
       if (c.rwLayer && patchPath(store, c.rwLayer, path)) events.push({kind: 'upper', container: c.id, layer: c.rwLayer, path});
+      if (performance.now() > until) break;
     }
-    pending.uppers.clear();
-    // Layers before images (images name layers), containers before volumes (volumes list users,
-    // so a container that comes or goes changes its volumes' users too).
-    if (pending.catalogs.has('containers')) pending.catalogs.add('volumes');
-    for (const what of ['images', 'containers', 'volumes'] as const) {
-      if (pending.catalogs.delete(what)) events.push(rereadCatalog(store, what));
+    if (pending.uppers.size) timer = setTimeout(flush, 0);
+    else {
+      // Layers before images (images name layers), containers before volumes (volumes list users,
+      // so a container that comes or goes changes its volumes' users too).
+      if (pending.catalogs.has('containers')) pending.catalogs.add('volumes');
+      for (const what of ['images', 'containers', 'volumes'] as const) {
+        if (pending.catalogs.delete(what)) events.push(rereadCatalog(store, what));
+      }
+      syncUpperWatches();
     }
-    syncUpperWatches();
     if (events.length) onEvents(events);
   };
 
@@ -101,10 +109,14 @@ export function watchStore(store: DockerStore, onEvents: (events: StoreEvent[]) 
   uppers.on('all', (_event, file) => upperChanged(file));
   // chokidar does not track device files, so removing a whiteout (char device 0/0) only shows as
   // a raw inotify event on its directory. Patching is idempotent: double reports are harmless.
+  // inotify hands over a burst in one tick: remember which watched paths are directories.
+  const watchedIsDir = new Map<string, boolean>();
   uppers.on('raw', (_event, name, details) => {
     const watched = (details as {watchedPath?: string}).watchedPath;
     if (typeof name !== 'string' || !name || !watched) return;
-    upperChanged(isDirectory(watched) ? join(watched, name) : watched);
+    let dir = watchedIsDir.get(watched);
+    if (dir === undefined) watchedIsDir.set(watched, (dir = isDirectory(watched)));
+    upperChanged(dir ? join(watched, name) : watched);
   });
   catalog.on('all', (_event, file) => {
     const what = catalogOf(root, image, file);
@@ -195,7 +207,7 @@ export function patchPath(store: DockerStore, id: string, path: string): boolean
 function readEntry(disk: string, raw: string, name: string, known: LayerNode | undefined, problems: Problems, whiteoutFile: boolean): LayerNode | undefined {
   let st;
   try {
-    st = lstatSync(disk, {bigint: true});
+    st = lstatSync(disk);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') problems.fromError(disk, err, 'stat');
     // A removed `.wh.NAME` uncovers whatever NAME is now in the directory.
@@ -217,7 +229,7 @@ function readEntry(disk: string, raw: string, name: string, known: LayerNode | u
 
 function readRootMeta(tree: LayerNode, dir: string, problems: Problems): void {
   try {
-    tree.meta = metaFromStats(lstatSync(dir, {bigint: true}));
+    tree.meta = metaFromStats(lstatSync(dir));
   } catch (err) {
     problems.fromError(dir, err, 'stat');
   }

@@ -1,0 +1,46 @@
+// Scanning many layers on both cores: the calling thread and one worker claim layers from a shared
+// counter. The worker's trees arrive encoded and are decoded here. Where the compiled worker is not
+// there (tests run the TypeScript sources), everything is scanned on the calling thread.
+import {existsSync} from 'node:fs';
+import {fileURLToPath} from 'node:url';
+import {Worker} from 'node:worker_threads';
+import type {LayerNode} from '../tree/entry.js';
+import type {Problem} from './problems.js';
+import {decodeTree} from './scan-codec.js';
+
+export interface ScanJob {
+  dir: string;
+  overlay: boolean;
+}
+
+export interface ScanResult {
+  tree?: LayerNode;
+  problems: Problem[];
+  error?: string;
+}
+
+const WORKER = new URL('./scan-worker.js', import.meta.url);
+
+export function parallelScanAvailable(): boolean {
+  return existsSync(fileURLToPath(WORKER));
+}
+
+/**
+ * Scan `jobs`; `scanHere(i)` scans job i on this thread (the store's own cached path). Results of
+ * the worker come back through `onResult`. Resolves when every job is done.
+ */
+export function scanParallel(jobs: ScanJob[], scanHere: (index: number) => void, onResult: (index: number, r: ScanResult) => void): Promise<void> {
+  const counter = new SharedArrayBuffer(4);
+  const next = new Int32Array(counter);
+  const worker = new Worker(WORKER, {workerData: {jobs, counter}});
+  const finished = new Promise<void>((resolve, reject) => {
+    worker.on('message', (m: {done?: true; index: number; tree?: Uint8Array; problems: Problem[]; error?: string}) => {
+      if (m.done) return resolve();
+      onResult(m.index, {tree: m.tree ? decodeTree(Buffer.from(m.tree.buffer, m.tree.byteOffset, m.tree.byteLength)) : undefined, problems: m.problems, error: m.error});
+    });
+    worker.on('error', reject);
+    worker.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`scan worker exited with ${code}`))));
+  });
+  for (let i = Atomics.add(next, 0, 1); i < jobs.length; i = Atomics.add(next, 0, 1)) scanHere(i);
+  return finished.finally(() => worker.terminate());
+}
