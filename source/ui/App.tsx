@@ -10,11 +10,12 @@ import {DockerStore, shortId, type LayerStore} from '../store/store.js';
 import {watchStore} from '../store/watch.js';
 import {lookup} from '../tree/entry.js';
 import {humanSize, modeString} from '../tree/human.js';
-import {changesSource, filterPaths, findMatch, FlatTree, isExpanded, mergedSource, type FileNode, type TreeSource} from './file-tree.js';
+import {changesSource, filterPaths, FlatTree, isExpanded, mergedSource, type FileNode, type TreeSource} from './file-tree.js';
 import {fileDiff, hexPage, looksBinary, textPage, type Reader} from './file-page.js';
 import {FileViewPane} from './FileViewPane.js';
 import {commandFor, splitKeys, type Command} from './keymap.js';
 import {LayersPane} from './LayersPane.js';
+import {findMatch, searchIndex} from './search.js';
 import {StorePane} from './StorePane.js';
 import {MountsPane} from './MountsPane.js';
 import {HelpOverlay, ProblemsOverlay} from './Overlay.js';
@@ -66,6 +67,20 @@ function useIndexing(store: LayerStore, ids: string[]): string | undefined {
   }, [store, missing]);
   if (!missing) return undefined;
   return `reading layer ${ids.indexOf(missing) + 1}/${ids.length} (${shortId(store.layers.get(missing)!.cacheId)})…`;
+}
+
+/** List `source` for search in short slices while the app is idle, so a search finds it ready. */
+function usePreparedSearch(source: TreeSource | undefined): void {
+  useEffect(() => {
+    if (!source) return;
+    const index = searchIndex(source);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const slice = (): void => {
+      timer = index.build(2) ? undefined : setTimeout(slice, 0);
+    };
+    timer = setTimeout(slice, 0);
+    return () => clearTimeout(timer);
+  }, [source]);
 }
 
 /** The cursor row of a tree: it follows the selected path when rows move under it. */
@@ -141,7 +156,7 @@ export function App({store, select, live = true}: AppProps) {
   }, [store, layerId, files.mode, loading, version]);
   const filesOnly = useMemo(() => (filesSource && files.filter ? filterPaths(filesSource, files.filter) : undefined), [filesSource, files.filter]);
   const filesFlat = useMemo(() => filesSource && new FlatTree(filesSource, {...files.view, only: filesOnly}), [filesSource, files.view, filesOnly]);
-  const filesCursor = treeCursor(filesFlat, files);
+  const filesCursor = useMemo(() => treeCursor(filesFlat, files), [filesFlat, files.cursor, files.path]);
 
   // Writable pane, mounts pane.
   const writable = useMemo(() => (container && !loading ? store.containerChanges(container) : undefined), [store, container, loading, version]);
@@ -152,7 +167,7 @@ export function App({store, select, live = true}: AppProps) {
   const compareSource = useMemo(() => (state.compare ? changesSource(store.diff(state.compare.a.top, state.compare.b.top)) : undefined), [store, state.compare, version]);
   const compareOnly = useMemo(() => (compareSource && cmp.filter ? filterPaths(compareSource, cmp.filter) : undefined), [compareSource, cmp.filter]);
   const compareFlat = useMemo(() => compareSource && new FlatTree(compareSource, {...cmp.view, only: compareOnly}), [compareSource, cmp.view, compareOnly]);
-  const compareCursor = treeCursor(compareFlat, cmp);
+  const compareCursor = useMemo(() => treeCursor(compareFlat, cmp), [compareFlat, cmp.cursor, cmp.path]);
 
   // File view pane.
   const viewData = useMemo(() => {
@@ -170,6 +185,8 @@ export function App({store, select, live = true}: AppProps) {
       return {notice: (err as Error).message};
     }
   }, [store, state.view, detailInner.height, detailInner.width, version]);
+
+  usePreparedSearch(state.focus === 'files' ? filesSource : state.focus === 'compare' ? compareSource : undefined);
 
   const trees = {files: {flat: filesFlat, source: filesSource, cursor: filesCursor}, compare: {flat: compareFlat, source: compareSource, cursor: compareCursor}};
 

@@ -87,47 +87,83 @@ export function changesSource(list: readonly Change[], layerTree?: LayerNode): T
   return {children: (p) => (p ? kids.get(p.path) ?? [] : root)};
 }
 
+/** A layer's changes as a tree of names, so entries are matched by name rather than by hashing paths. */
+interface Marks {
+  /** The change at this path, unless it is a deletion. */
+  kind?: ChangeKind;
+  /** BIT flags of the changes at and below this path. */
+  mask: number;
+  /** Deletions directly inside this directory. */
+  gone?: Change[];
+  kids?: Map<string, Marks>;
+}
+
+function markTree(changes: readonly Change[]): Marks {
+  const root: Marks = {mask: 0};
+  for (const c of changes) {
+    const bit = BIT[c.kind];
+    let m = root;
+    m.mask |= bit;
+    for (let start = 1; start < c.path.length; ) {
+      const slash = c.path.indexOf('/', start);
+      const end = slash < 0 ? c.path.length : slash;
+      const name = c.path.slice(start, end);
+      if (end === c.path.length && c.kind === 'D') (m.gone ??= []).push(c);
+      m.kids ??= new Map();
+      let kid = m.kids.get(name);
+      if (!kid) m.kids.set(name, (kid = {mask: 0}));
+      m = kid;
+      m.mask |= bit;
+      start = end + 1;
+    }
+    if (c.kind !== 'D') m.kind = c.kind;
+  }
+  return root;
+}
+
 /**
  * A merged view with the changes of its top layer marked (and its deletions shown as D entries
- * where they were). Directories are listed on demand, once each.
+ * where they were). Directories are listed on demand, once each; an entry costs O(1), so listing
+ * every directory (a search) is linear in the size of the view.
  */
 export function mergedSource(view: MergedNode, layerChanges: readonly Change[], layerTree?: LayerNode): TreeSource {
-  const kindOf = new Map<string, ChangeKind>();
-  const deleted = new Map<string, Change[]>();
-  const maskOf = new Map<string, number>();
-  for (const c of layerChanges) {
-    if (c.kind === 'D') {
-      const dir = c.path.slice(0, c.path.lastIndexOf('/')) || '/';
-      deleted.set(dir, [...(deleted.get(dir) ?? []), c]);
-    } else kindOf.set(c.path, c.kind);
-    for (let p = c.path; ; p = p.slice(0, p.lastIndexOf('/')) || '/') {
-      maskOf.set(p, (maskOf.get(p) ?? 0) | BIT[c.kind]);
-      if (p === '/') break;
-    }
-  }
-  const nodes = new Map<string, MergedNode>([['/', view]]);
-  const cache = new Map<string, FileNode[]>();
-  const make = (path: string, depth: number, node: MergedNode, kind: ChangeKind | undefined): FileNode => {
+  const make = (path: string, depth: number, node: MergedNode, kind: ChangeKind | undefined, marks: Marks | undefined, own: LayerNode | undefined): FileNode => {
     const dir = node.meta.kind === 'dir';
     // Unchanged directories hold only unchanged entries; any directory may hold some.
-    const mask = (maskOf.get(path) ?? 0) | (kind ? BIT[kind] : BIT.U) | (dir ? BIT.U : 0);
-    return {name: node.name, path, depth, meta: node.meta, kind, layer: node.layer, mask, open: dir && kind !== 'D', ...layerFlags(layerTree, path)};
+    const mask = (marks?.mask ?? 0) | (kind ? BIT[kind] : BIT.U) | (dir ? BIT.U : 0);
+    return {name: node.name, path, depth, meta: node.meta, kind, layer: node.layer, mask, open: dir && kind !== 'D', whiteout: own?.whiteout, opaque: own?.opaque};
   };
+  // Each directory listed or about to be: its merged node, the layer's node and the marks there.
+  interface Dir {
+    node: MergedNode;
+    layer?: LayerNode;
+    marks?: Marks;
+  }
+  const dirs = new Map<string, Dir>([['/', {node: view, layer: layerTree, marks: markTree(layerChanges)}]]);
+  const cache = new Map<string, FileNode[]>();
   return {
     children(parent) {
       const path = parent?.path ?? '/';
       const known = cache.get(path);
       if (known) return known;
-      const dir = nodes.get(path);
+      const dir = dirs.get(path);
       const depth = parent ? parent.depth + 1 : 0;
       const out: FileNode[] = [];
-      for (const child of dir ? sortedChildren(dir) : []) {
+      for (const child of dir ? sortedChildren(dir.node) : []) {
         const childPath = joinPath(path, child.name);
-        nodes.set(childPath, child);
-        out.push(make(childPath, depth, child, kindOf.get(childPath)));
+        const own = dir!.layer?.children?.get(child.name);
+        const marks = dir!.marks?.kids?.get(child.name);
+        if (child.children) dirs.set(childPath, {node: child, layer: own, marks});
+        out.push(make(childPath, depth, child, marks?.kind, marks, own));
       }
-      for (const c of deleted.get(path) ?? []) out.push(make(c.path, depth, c.node, 'D'));
-      if (deleted.has(path)) out.sort(byName);
+      const gone = dir?.marks?.gone;
+      if (gone) {
+        for (const c of gone) {
+          const name = c.path.slice(c.path.lastIndexOf('/') + 1);
+          out.push(make(c.path, depth, c.node, 'D', dir!.marks!.kids!.get(name), dir!.layer?.children?.get(name)));
+        }
+        out.sort(byName);
+      }
       cache.set(path, out);
       return out;
     },
@@ -203,14 +239,6 @@ export class FlatTree {
   }
 }
 
-/** Every entry of a source in display order, ignoring collapse and filters (for search). */
-export function* allEntries(source: TreeSource, parent?: FileNode): Generator<FileNode> {
-  for (const node of source.children(parent)) {
-    yield node;
-    if (node.open) yield* allEntries(source, node);
-  }
-}
-
 /** Paths a filter keeps: entries whose path contains `text`, their ancestors and descendants. */
 export function filterPaths(source: TreeSource, text: string): Set<string> {
   const needle = text.toLowerCase();
@@ -241,19 +269,4 @@ export function revealPath(view: TreeView, path: string): ReadonlySet<string> {
     else toggled.delete(dir);
   }
   return toggled;
-}
-
-/** The next (or previous) entry after `from` whose path contains `text`, wrapping around. */
-export function findMatch(source: TreeSource, text: string, from: string | undefined, backwards = false): FileNode | undefined {
-  const needle = text.toLowerCase();
-  const matches: FileNode[] = [];
-  let at = -1;
-  for (const node of allEntries(source)) {
-    if (node.path === from) at = matches.length;
-    if (node.path.toLowerCase().includes(needle) && node.path !== from) matches.push(node);
-  }
-  if (!matches.length) return undefined;
-  // `at` is the count of matches before `from`.
-  if (backwards) return matches[(at <= 0 ? matches.length : at) - 1];
-  return matches[at < 0 || at >= matches.length ? 0 : at];
 }

@@ -2,9 +2,10 @@
 import {describe, expect, it} from 'vitest';
 import type {Chunk} from '../../source/store/content.js';
 import type {Change} from '../../source/tree/changes.js';
-import {changesSource, DEFAULT_VIEW, filterPaths, findMatch, FlatTree, mergedSource, revealPath, type TreeSource} from '../../source/ui/file-tree.js';
+import {changesSource, DEFAULT_VIEW, filterPaths, FlatTree, mergedSource, revealPath, type TreeSource} from '../../source/ui/file-tree.js';
 import {hexPage, looksBinary, textPage, type Reader} from '../../source/ui/file-page.js';
 import {commandFor, splitKeys} from '../../source/ui/keymap.js';
+import {findMatch, searchIndex} from '../../source/ui/search.js';
 import {initialState, reduce, windowStart} from '../../source/ui/state.js';
 import {lineDiff} from '../../source/ui/text-diff.js';
 import {MemStore, wideTree} from './mem-store.js';
@@ -43,6 +44,27 @@ describe('FlatTree', () => {
     expect(findMatch(source, 'd0003/f00001', '/d0001/f00000')?.path).toBe('/d0003/f00001');
     expect(findMatch(source, 'd0003/f00001', '/d0099/f00999')?.path).toBe('/d0003/f00001'); // wraps
     expect(findMatch(source, 'f00998', '/d0001/f00000', true)?.path).toBe('/d0000/f00998');
+  });
+});
+
+describe('search', () => {
+  const store = new MemStore(wideTree(100, 1000));
+  const top = 'sha256:layer0';
+
+  it('lists a source once, in slices, and finds in both directions with wrapping', () => {
+    const source = counting(mergedSource(store.merged(top), store.layerChanges(top)));
+    const index = searchIndex(source);
+    expect(searchIndex(source)).toBe(index);
+    while (!index.build(0)) expect(index.nodes.length).toBeLessThan(100_100);
+    expect(index.nodes.length).toBe(100_100);
+    const calls = source.calls;
+    expect(findMatch(source, 'F00998', '/d0001/f00000', true)?.path).toBe('/d0000/f00998');
+    expect(findMatch(source, 'f00998', '/d0000/f00998', true)?.path).toBe('/d0099/f00998'); // wraps, skips `from`
+    expect(findMatch(source, 'd0050/f00001', undefined)?.path).toBe('/d0050/f00001');
+    expect(findMatch(source, 'f00000', '/gone', true)?.path).toBe('/d0099/f00000');
+    expect(findMatch(source, '/d0007/f00003', '/d0007/f00003')).toBeUndefined(); // only itself
+    expect(findMatch(source, 'nothing', '/d0001/f00000')).toBeUndefined();
+    expect(source.calls).toBe(calls);
   });
 });
 
