@@ -3,9 +3,7 @@
 // kept; layer tars, plain or gzip, are walked as they stream by, so all layers are indexed in
 // the same pass without extracting anything or holding file contents.
 import {createHash, type Hash} from 'node:crypto';
-import {once} from 'node:events';
-import {createReadStream} from 'node:fs';
-import {stat} from 'node:fs/promises';
+import {open, stat} from 'node:fs/promises';
 import {posix} from 'node:path';
 import {createGunzip} from 'node:zlib';
 import {LayerBuilder, entryNames, type LayerIndex} from './archive-layer.js';
@@ -42,54 +40,59 @@ function startsWith(buf: Buffer, magic: number[]): boolean {
 
 /**
  * A sink for one blob: it looks at the first block, then keeps JSON, walks a tar, or gunzips and
- * walks a tar. `label` names the blob in the problems its layer tar has.
+ * walks a tar. `label` names the blob in the problems its layer tar has. The stored bytes are
+ * hashed once: for an uncompressed layer that digest is also its diff id.
  */
 class BlobSink implements DataSink {
   private readonly hash = createHash('sha256');
-  private head: Buffer[] = [];
-  private headBytes = 0;
+  /** The first bytes, copied, while fewer than a block have come. */
+  private head?: Buffer;
   private route?: DataSink;
   private json?: Buffer[];
   private builder?: LayerBuilder;
+  /** The hash of the uncompressed bytes, when they differ from the stored ones. */
   private diffHash?: Hash;
   private compression: Compression = 'none';
   private error?: string;
 
   constructor(readonly blob: Blob, private readonly label: string, private readonly problems: Problems) {}
 
-  async write(chunk: Buffer): Promise<void> {
+  write(chunk: Buffer): void | Promise<void> {
     this.hash.update(chunk);
     if (this.route) return this.route.write(chunk);
-    this.head.push(chunk);
-    this.headBytes += chunk.length;
-    if (this.headBytes >= 512) await this.decide();
+    const head = this.head ? Buffer.concat([this.head, chunk]) : chunk;
+    if (head.length < 512) {
+      this.head = head === chunk ? Buffer.from(chunk) : head;
+      return undefined;
+    }
+    this.head = undefined;
+    return this.decide(head);
   }
 
   async end(): Promise<void> {
-    if (!this.route) await this.decide();
+    if (!this.route) await this.decide(this.head ?? Buffer.alloc(0));
     await this.route!.end();
     this.blob.digest = `sha256:${this.hash.digest('hex')}`;
     if (this.json) this.blob.json = Buffer.concat(this.json);
     if (this.builder) {
-      this.blob.layer = {...this.builder.finish(), diffId: `sha256:${this.diffHash!.digest('hex')}`, compression: this.compression};
+      const diffId = this.diffHash ? `sha256:${this.diffHash.digest('hex')}` : this.blob.digest;
+      this.blob.layer = {...this.builder.finish(), diffId, compression: this.compression};
     }
     if (this.error) this.blob.error = this.error;
   }
 
-  private async decide(): Promise<void> {
-    const head = Buffer.concat(this.head);
-    this.head = [];
+  private decide(head: Buffer): void | Promise<void> {
     const text = head.subarray(0, 64).toString('latin1').trimStart();
-    if (startsWith(head, GZIP)) this.route = this.gunzipTo(this.tar());
+    if (startsWith(head, GZIP)) this.route = this.gunzip();
     else if (startsWith(head, ZSTD)) this.route = this.skip('zstd-compressed layers are not supported');
     else if ((text.startsWith('{') || text.startsWith('[')) && this.blob.size <= MAX_JSON) this.route = this.keep();
     else this.route = this.tar();
-    if (head.length) await this.route.write(head);
+    return head.length ? this.route.write(head) : undefined;
   }
 
   private keep(): DataSink {
     const parts: Buffer[] = (this.json = []);
-    return {write: (c) => void parts.push(c), end: () => {}};
+    return {write: (c) => void parts.push(Buffer.from(c)), end: () => {}};
   }
 
   private skip(reason: string): DataSink {
@@ -99,18 +102,21 @@ class BlobSink implements DataSink {
 
   /** Walk the uncompressed bytes as a layer tar; a broken tar becomes `error`, the pass goes on. */
   private tar(): DataSink {
-    this.builder = new LayerBuilder(this.label, this.problems);
-    this.diffHash = createHash('sha256');
-    const walker = new TarWalker((e) => void this.builder!.add(e));
+    const builder = (this.builder = new LayerBuilder(this.label, this.problems));
+    const walker = new TarWalker((e) => void builder.add(e));
     const fail = (err: unknown) => {
       if (!(err instanceof TarError)) throw err;
       this.error ??= `not a readable layer tar: ${err.message}`;
     };
     return {
-      write: async (c) => {
-        this.diffHash!.update(c);
+      write: (c) => {
+        this.diffHash?.update(c);
         if (this.error || walker.ended) return;
-        await walker.write(c).catch(fail);
+        try {
+          walker.write(c); // no entry of a layer has a sink, so nothing to wait for
+        } catch (err) {
+          fail(err);
+        }
       },
       end: async () => {
         if (!this.error) await walker.end().catch(fail);
@@ -118,24 +124,38 @@ class BlobSink implements DataSink {
     };
   }
 
-  private gunzipTo(inner: DataSink): DataSink {
+  /** Inflate as the bytes come (zlib works on the thread pool) and walk the output as a layer tar. */
+  private gunzip(): DataSink {
     this.compression = 'gzip';
+    this.diffHash = createHash('sha256');
+    const inner = this.tar();
     const gunzip = createGunzip();
-    const consumer = (async () => {
-      for await (const chunk of gunzip) await inner.write(chunk as Buffer);
-      await inner.end();
-    })().catch((err: Error) => {
-      this.error ??= `gzip: ${err.message}`;
-      gunzip.destroy();
+    let failed = false;
+    /** An unexpected error in the walk, raised again from `end` rather than from a zlib callback. */
+    let bug: unknown;
+    gunzip.on('data', (c: Buffer) => {
+      try {
+        void inner.write(c);
+      } catch (err) {
+        bug ??= err;
+      }
+    });
+    const done = new Promise<void>((resolve) => {
+      gunzip.on('end', resolve);
+      gunzip.on('error', (err) => {
+        failed = true;
+        this.error ??= `gzip: ${err.message}`;
+        resolve();
+      });
     });
     return {
-      write: async (c) => {
-        if (this.error) return;
-        if (!gunzip.write(c)) await Promise.race([once(gunzip, 'drain'), consumer]);
-      },
+      // zlib reads the chunk in place: the caller's buffer stays busy until this settles
+      write: (c) => (failed ? undefined : Promise.race([new Promise<void>((resolve) => void gunzip.write(c, () => resolve())), done])),
       end: async () => {
-        if (!this.error) gunzip.end();
-        await consumer;
+        if (!failed) gunzip.end();
+        await done;
+        if (bug) throw bug;
+        if (!failed) await inner.end();
       },
     };
   }
@@ -171,9 +191,10 @@ export async function indexArchive(path: string, problems: Problems): Promise<Ma
     return new BlobSink(blob, `${path}:${name}`, problems);
   });
   try {
-    const head = await readHead(path);
-    if (startsWith(head, GZIP)) throw new Error(`${path}: a gzip-compressed archive; decompress it first (gunzip -k)`);
-    for await (const chunk of createReadStream(path)) await walker.write(chunk as Buffer);
+    await readChunks(path, (chunk, first) => {
+      if (first && startsWith(chunk, GZIP)) throw new Error(`${path}: a gzip-compressed archive; decompress it first (gunzip -k)`);
+      return walker.write(chunk);
+    });
     await walker.end();
   } catch (err) {
     if (err instanceof TarError) throw new Error(`${path}: ${err.message}${current ? `; last entry: ${current}` : ''}`);
@@ -193,12 +214,36 @@ export async function indexBlobFile(dir: string, name: string, problems: Problem
   const file = `${dir}/${name}`;
   const blob: Blob = {name, file, offset: 0, size: (await stat(file)).size, digest: ''};
   const sink = new BlobSink(blob, `${dir}:${name}`, problems);
-  for await (const chunk of createReadStream(file)) await sink.write(chunk as Buffer);
+  await readChunks(file, (chunk) => sink.write(chunk));
   await sink.end();
   return blob;
 }
 
-async function readHead(path: string): Promise<Buffer> {
-  for await (const chunk of createReadStream(path, {start: 0, end: 511})) return chunk as Buffer;
-  return Buffer.alloc(0);
+/** Big reads: per-read overhead, not bandwidth, is what small stream chunks cost. */
+const CHUNK = 2 << 20;
+
+/**
+ * Hand a file's bytes to `use` in order, in large chunks read into two buffers in turn: the
+ * next read runs while `use` works on the current chunk. A chunk is reused once `use` (and the
+ * promise it returned) is done with it.
+ */
+async function readChunks(file: string, use: (chunk: Buffer, first: boolean) => void | Promise<void>): Promise<void> {
+  const handle = await open(file, 'r');
+  const buffers = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
+  let pos = 0;
+  let next: Promise<{bytesRead: number}> | undefined = handle.read(buffers[0]!, 0, CHUNK, 0);
+  try {
+    for (let i = 0; ; i ^= 1) {
+      const {bytesRead} = await next;
+      next = undefined;
+      if (bytesRead === 0) return;
+      const first = pos === 0;
+      pos += bytesRead;
+      next = handle.read(buffers[i ^ 1]!, 0, CHUNK, pos);
+      await use(buffers[i]!.subarray(0, bytesRead), first);
+    }
+  } finally {
+    await next?.catch(() => undefined);
+    await handle.close();
+  }
 }

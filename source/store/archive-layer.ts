@@ -122,7 +122,7 @@ export class LayerBuilder {
   }
 
   private meta(e: TarEntry, kind: Kind): Meta {
-    const ms = e.mtime.getTime();
+    const ms = e.mtimeMs;
     const sec = Math.floor(ms / 1000);
     return {
       kind,

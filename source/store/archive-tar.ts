@@ -1,26 +1,19 @@
-// A push-driven tar walker that knows where every entry's bytes are: node-tar decodes the
-// headers (checksums, base-256 numbers, PAX and GNU long names), this module keeps the byte
-// count, so an index can record offsets and read a file's contents later by range.
-import {Header, Pax} from 'tar';
+// A push-driven tar walker that knows where every entry's bytes are, so an index can record
+// offsets and read a file's contents later by range. It works on the caller's buffers in place:
+// headers are decoded where they lie (archive-tar-header.ts), skipped contents cost only
+// arithmetic, and only entries given a sink see their bytes.
+import {Pax} from 'tar';
+import {decodeHeader, HEADER_BAD_SUM, HEADER_NULL, type HeaderFields} from './archive-tar-header.js';
 
-export interface TarEntry {
-  /** The name as stored (PAX and GNU long names applied), not yet cleaned. */
-  path: string;
-  /** node-tar's type name: File, OldFile, ContiguousFile, Link, SymbolicLink, Directory, ... */
-  type: string;
-  mode: number;
-  uid: number;
-  gid: number;
-  size: number;
-  mtime: Date;
-  linkpath: string;
-  devmaj: number;
-  devmin: number;
+export interface TarEntry extends HeaderFields {
   /** Offset of the entry's data from the start of the tar stream. */
   offset: number;
 }
 
-/** Receives one entry's data; a returned promise holds the walker until it settles. */
+/**
+ * Receives one entry's data. The chunks are views of the caller's buffer: a sink copies what it
+ * keeps, and a returned promise means "the chunk is still in use until this settles".
+ */
 export interface DataSink {
   write(chunk: Buffer): void | Promise<void>;
   end(): void | Promise<void>;
@@ -32,121 +25,158 @@ const META_TYPES = new Set(['ExtendedHeader', 'OldExtendedHeader', 'GlobalExtend
 /** Extended headers are metadata; anything this big is damage, not a name. */
 const MAX_META = 1 << 20;
 
-type State =
-  | {kind: 'header'}
-  | {kind: 'meta'; type: string; remain: number; parts: Buffer[]; pad: number}
-  | {kind: 'data'; remain: number; sink?: DataSink; pad: number}
-  | {kind: 'pad'; remain: number}
-  | {kind: 'eof'};
+const HEADER = 0;
+const META = 1;
+const DATA = 2;
+const EOF = 3;
 
 export class TarWalker {
+  /** Bytes consumed so far. */
   private pos = 0;
-  private state: State = {kind: 'header'};
-  private head: Buffer = Buffer.alloc(0);
+  private state = HEADER;
+  /** For META and DATA: where the entry's data ends, and where its padding ends. */
+  private dataEnd = 0;
+  private skipEnd = 0;
+  private sink: DataSink | undefined;
+  private metaType = '';
+  private metaParts: Buffer[] = [];
+  /** A header split across two writes is gathered here. */
+  private readonly block = Buffer.alloc(512);
+  private blockBytes = 0;
   private ex: Pax | undefined;
   private gex: Pax | undefined;
   private entries = 0;
+  /** Promises sinks returned for the current write. */
+  private pending: Promise<void>[] = [];
+  /** Handed to `onEntry` for every entry: read it there, never keep it. */
+  private readonly entry: TarEntry = {type: '', path: '', linkpath: '', mode: 0, uid: 0, gid: 0, size: 0, mtimeMs: 0, devmaj: 0, devmin: 0, offset: 0};
 
   /** `onEntry` returns where the entry's data goes, or nothing to skip it. */
   constructor(private readonly onEntry: (entry: TarEntry) => DataSink | undefined) {}
 
   get ended(): boolean {
-    return this.state.kind === 'eof';
+    return this.state === EOF;
   }
 
-  async write(chunk: Buffer): Promise<void> {
+  /**
+   * Walk the next bytes of the stream. Returns a promise when a sink still uses `chunk`: the
+   * caller must not reuse the buffer before it settles.
+   */
+  write(chunk: Buffer): Promise<void> | undefined {
+    const len = chunk.length;
     let at = 0;
-    while (at < chunk.length) {
-      const s = this.state;
-      if (s.kind === 'eof') return; // trailing zero blocks / record padding
-      if (s.kind === 'header') {
-        const need = 512 - this.head.length;
-        const take = chunk.subarray(at, at + need);
-        this.head = this.head.length ? Buffer.concat([this.head, take]) : take;
-        at += take.length;
-        this.pos += take.length;
-        if (this.head.length === 512) {
-          const block = this.head;
-          this.head = Buffer.alloc(0);
-          await this.header(Buffer.from(block));
+    while (at < len && this.state !== EOF) {
+      if (this.state === HEADER) {
+        if (this.blockBytes === 0 && len - at >= 512) {
+          this.pos += 512;
+          this.header(chunk, at);
+          at += 512;
+        } else {
+          const n = Math.min(512 - this.blockBytes, len - at);
+          chunk.copy(this.block, this.blockBytes, at, at + n);
+          this.blockBytes += n;
+          this.pos += n;
+          at += n;
+          if (this.blockBytes === 512) {
+            this.blockBytes = 0;
+            this.header(this.block, 0);
+          }
         }
         continue;
       }
-      const n = Math.min(s.remain, chunk.length - at);
-      const part = chunk.subarray(at, at + n);
-      at += n;
+      const n = Math.min(this.skipEnd - this.pos, len - at);
+      const data = Math.max(0, Math.min(this.dataEnd - this.pos, n));
+      if (data > 0) {
+        if (this.state === META) this.metaParts.push(Buffer.from(chunk.subarray(at, at + data)));
+        else if (this.sink) this.wait(this.sink.write(chunk.subarray(at, at + data)));
+      }
+      const dataWasOpen = this.pos < this.dataEnd;
       this.pos += n;
-      s.remain -= n;
-      if (s.kind === 'meta') s.parts.push(part);
-      else if (s.kind === 'data' && s.sink && n > 0) await s.sink.write(part);
-      if (s.remain === 0) await this.finish(s);
+      at += n;
+      if (dataWasOpen && this.pos >= this.dataEnd) this.dataDone();
+      if (this.pos === this.skipEnd && this.state !== HEADER) this.state = HEADER;
     }
+    return this.flush();
   }
 
   /** The stream is over: anything short of the end-of-archive block is a truncated archive. */
   async end(): Promise<void> {
-    if (this.state.kind === 'eof') return;
-    if (this.state.kind === 'data' && this.state.sink) await this.state.sink.end();
-    if (this.state.kind === 'header' && this.head.length === 0 && this.entries === 0 && this.pos === 0) throw new TarError('empty file, not a tar archive');
-    const where = this.state.kind === 'header' && this.head.length === 0 ? 'no end-of-archive block' : `inside ${this.state.kind === 'data' ? 'an entry' : 'a header'}`;
+    if (this.state === EOF) return;
+    const inData = this.state === DATA && this.pos < this.dataEnd;
+    if (inData && this.sink) await this.sink.end();
+    await this.flush();
+    const atBoundary = this.state === HEADER && this.blockBytes === 0;
+    if (atBoundary && this.entries === 0 && this.pos === 0) throw new TarError('empty file, not a tar archive');
+    const where = atBoundary ? 'no end-of-archive block' : `inside ${inData ? 'an entry' : 'a header'}`;
     throw new TarError(`truncated at byte ${this.pos}, ${where}`);
   }
 
-  private async header(block: Buffer): Promise<void> {
-    const at = this.pos - 512;
-    let h: Header;
-    try {
-      h = new Header(block, 0, this.ex, this.gex);
-    } catch (err) {
-      throw new TarError(`bad header at byte ${at}: ${(err as Error).message}`);
-    }
-    if (h.nullBlock) {
-      this.state = {kind: 'eof'};
-      return;
-    }
-    if (!h.cksumValid) throw new TarError(`bad header checksum at byte ${at}${this.entries === 0 ? ' (not a tar archive?)' : ''}`);
-    const size = h.size ?? 0;
-    const pad = (512 - (size % 512)) % 512;
-    if (META_TYPES.has(h.type)) {
-      if (size > MAX_META) throw new TarError(`extended header of ${size} bytes at byte ${at}`);
-      this.state = {kind: 'meta', type: h.type, remain: size, parts: [], pad};
-      if (size === 0) await this.finish(this.state);
-      return;
-    }
-    this.ex = undefined;
-    this.entries++;
-    const entry: TarEntry = {
-      path: h.path ?? '',
-      type: h.type,
-      mode: h.mode ?? 0,
-      uid: h.uid ?? 0,
-      gid: h.gid ?? 0,
-      size,
-      mtime: h.mtime ?? new Date(0),
-      linkpath: h.linkpath ?? '',
-      devmaj: h.devmaj,
-      devmin: h.devmin,
-      offset: this.pos,
-    };
-    const sink = this.onEntry(entry);
-    this.state = {kind: 'data', remain: size, sink, pad};
-    if (size === 0) await this.finish(this.state);
+  private wait(p: void | Promise<void>): void {
+    if (p) this.pending.push(p);
   }
 
-  private async finish(s: State): Promise<void> {
-    if (s.kind === 'meta') {
-      const body = Buffer.concat(s.parts).toString('utf8');
-      if (s.type === 'GlobalExtendedHeader') this.gex = Pax.parse(body, this.gex, true);
-      else if (s.type === 'ExtendedHeader' || s.type === 'OldExtendedHeader') this.ex = Pax.parse(body, this.ex, false);
-      else {
-        const value = body.replace(/\0.*/s, '');
-        this.ex ??= new Pax({});
-        if (s.type === 'NextFileHasLongLinkpath') this.ex.linkpath = value;
-        else this.ex.path = value;
-      }
+  private flush(): Promise<void> | undefined {
+    if (this.pending.length === 0) return undefined;
+    const all = this.pending;
+    this.pending = [];
+    return Promise.all(all).then(() => undefined);
+  }
+
+  /** A header block at `buf[at..at+512]`; `this.pos` is already past it. */
+  private header(buf: Buffer, at: number): void {
+    const start = this.pos - 512;
+    const e = this.entry;
+    let status;
+    try {
+      status = decodeHeader(buf, at, this.ex, this.gex, e);
+    } catch (err) {
+      throw new TarError(`bad header at byte ${start}: ${(err as Error).message}`);
     }
-    const pad = s.kind === 'meta' || s.kind === 'data' ? s.pad : 0;
-    this.state = pad ? {kind: 'pad', remain: pad} : {kind: 'header'};
-    if (s.kind === 'data' && s.sink) await s.sink.end();
+    if (status === HEADER_NULL) {
+      this.state = EOF;
+      return;
+    }
+    if (status === HEADER_BAD_SUM) throw new TarError(`bad header checksum at byte ${start}${this.entries === 0 ? ' (not a tar archive?)' : ''}`);
+    const size = e.size;
+    this.dataEnd = this.pos + size;
+    this.skipEnd = this.dataEnd + ((512 - (size % 512)) % 512);
+    if (META_TYPES.has(e.type)) {
+      if (size > MAX_META) throw new TarError(`extended header of ${size} bytes at byte ${start}`);
+      this.state = META;
+      this.metaType = e.type;
+      this.metaParts = [];
+    } else {
+      this.ex = undefined;
+      this.entries++;
+      e.offset = this.pos;
+      this.sink = this.onEntry(e);
+      this.state = DATA;
+    }
+    if (size === 0) this.dataDone();
+    if (this.pos === this.skipEnd) this.state = HEADER;
+  }
+
+  /** All of an entry's data has gone by (its padding may follow). */
+  private dataDone(): void {
+    if (this.state === META) {
+      this.extended(Buffer.concat(this.metaParts).toString('utf8'));
+      this.metaParts = [];
+    } else if (this.sink) {
+      this.wait(this.sink.end());
+      this.sink = undefined;
+    }
+  }
+
+  /** PAX records or a GNU long name, for the next entry (or every entry, if global). */
+  private extended(body: string): void {
+    const type = this.metaType;
+    if (type === 'GlobalExtendedHeader') this.gex = Pax.parse(body, this.gex, true);
+    else if (type === 'ExtendedHeader' || type === 'OldExtendedHeader') this.ex = Pax.parse(body, this.ex, false);
+    else {
+      const value = body.replace(/\0.*/s, '');
+      this.ex ??= new Pax({});
+      if (type === 'NextFileHasLongLinkpath') this.ex.linkpath = value;
+      else this.ex.path = value;
+    }
   }
 }

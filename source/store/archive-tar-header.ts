@@ -1,0 +1,161 @@
+// Decoding one 512-byte tar header straight from the buffer it arrived in: no copy of the block,
+// no string per numeric field. It reads fields the way node-tar's `Header` does (same type
+// names, PAX and global overrides, ustar prefix, base-256 numbers and their errors), so the
+// index is unchanged; only the fields an index needs are decoded.
+import type {Pax} from 'tar';
+
+/** One header's fields; the walker reuses a single object for every header. */
+export interface HeaderFields {
+  /** node-tar's type name: File, Link, SymbolicLink, Directory, ExtendedHeader, ... or Unsupported. */
+  type: string;
+  path: string;
+  linkpath: string;
+  mode: number;
+  uid: number;
+  gid: number;
+  size: number;
+  /** Milliseconds since the epoch, as a `Date` would hold them (NaN when out of range). */
+  mtimeMs: number;
+  devmaj: number;
+  devmin: number;
+}
+
+export const HEADER_OK = 0;
+export const HEADER_NULL = 1;
+export const HEADER_BAD_SUM = 2;
+export type HeaderStatus = typeof HEADER_OK | typeof HEADER_NULL | typeof HEADER_BAD_SUM;
+
+const TYPE_NAMES: string[] = new Array<string>(256).fill('Unsupported');
+for (const [code, name] of Object.entries({
+  0: 'File', 1: 'Link', 2: 'SymbolicLink', 3: 'CharacterDevice', 4: 'BlockDevice', 5: 'Directory', 6: 'FIFO', 7: 'ContiguousFile',
+  g: 'GlobalExtendedHeader', x: 'ExtendedHeader', A: 'SolarisACL', D: 'GNUDumpDir', I: 'Inode', K: 'NextFileHasLongLinkpath',
+  L: 'NextFileHasLongPath', M: 'ContinuationFile', N: 'OldGnuLongPath', S: 'SparseFile', V: 'TapeVolumeHeader', X: 'OldExtendedHeader',
+})) TYPE_NAMES[code.charCodeAt(0)] = name;
+TYPE_NAMES[0] = 'File'; // a NUL type flag is a regular file (pre-POSIX tar)
+
+/** Type flags of file-system entries: only these take PAX and global overrides. */
+function isFsType(flag: number): boolean {
+  return flag === 0 || (flag >= 0x30 && flag <= 0x37) || flag === 0x44;
+}
+
+const isBlank = (b: number) => b === 0x20 || (b >= 0x09 && b <= 0x0d);
+
+/**
+ * A numeric field: base-256 when the high bit is set, else octal text after leading blanks up to
+ * the first non-digit; undefined when there is no digit. Unusual text (a sign, non-ASCII bytes)
+ * goes through `parseInt` exactly as node-tar does.
+ */
+function decNumber(buf: Buffer, off: number, size: number): number | undefined {
+  if (buf[off]! & 0x80) return base256(buf, off, size);
+  const end = off + size;
+  let i = off;
+  while (i < end && isBlank(buf[i]!)) i++;
+  const first = buf[i]!;
+  if (i < end && (first >= 0x80 || first === 0x2b || first === 0x2d)) {
+    const n = parseInt(buf.toString('utf8', off, end).replace(/\0.*$/, '').trim(), 8);
+    return Number.isNaN(n) ? undefined : n;
+  }
+  let value = 0;
+  const start = i;
+  for (; i < end; i++) {
+    const d = buf[i]! - 0x30;
+    if (d < 0 || d > 7) break;
+    value = value * 8 + d;
+  }
+  return i > start ? value : undefined;
+}
+
+/** GNU base-256: 0x80 then a big-endian magnitude, or 0xff then a two's complement value. */
+function base256(buf: Buffer, off: number, size: number): number {
+  const lead = buf[off];
+  let value = 0;
+  if (lead === 0x80) {
+    for (let i = off + 1; i < off + size; i++) value = value * 256 + buf[i]!;
+  } else if (lead === 0xff) {
+    let flipped = false;
+    for (let i = off + size - 1, scale = 1; i >= off; i--, scale *= 256) {
+      const byte = buf[i]!;
+      const f = flipped ? (0xff ^ byte) & 0xff : byte === 0 ? 0 : ((0xff ^ byte) + 1) & 0xff;
+      if (byte !== 0) flipped = true;
+      if (f !== 0) value -= f * scale;
+    }
+  } else {
+    throw new Error('invalid base256 encoding');
+  }
+  if (!Number.isSafeInteger(value)) throw new Error('parsed number outside of javascript safe integer range');
+  return value;
+}
+
+/** Seconds as `new Date(s * 1000).getTime()` gives them. */
+function dateMs(seconds: number): number {
+  const ms = seconds * 1000;
+  return Math.abs(ms) <= 8.64e15 ? Math.trunc(ms) : NaN;
+}
+
+/** A NUL-terminated string field (UTF-8). */
+function decString(buf: Buffer, off: number, size: number): string {
+  let end = off;
+  const limit = off + size;
+  while (end < limit && buf[end] !== 0) end++;
+  return end === off ? '' : buf.toString('utf8', off, end);
+}
+
+/** `ustar\0` + version `00`: the POSIX form, the only one with a name prefix and device numbers. */
+function isUstar(buf: Buffer, at: number): boolean {
+  return buf[at + 257] === 0x75 && buf[at + 258] === 0x73 && buf[at + 259] === 0x74 && buf[at + 260] === 0x61 && buf[at + 261] === 0x72 &&
+    buf[at + 262] === 0 && buf[at + 263] === 0x30 && buf[at + 264] === 0x30;
+}
+
+/** Base-256 date fields that node-tar decodes (and may reject) though nothing here uses them. */
+function checkDate(buf: Buffer, off: number): void {
+  if (buf[off]! & 0x80) base256(buf, off, 12);
+}
+
+/**
+ * Decode the header block at `buf[at..at+512]` into `out`. `ex` (PAX or GNU long names of this
+ * entry) and `gex` (global PAX) apply to file-system entries only. Throws on an invalid base-256
+ * number, as node-tar does.
+ */
+export function decodeHeader(buf: Buffer, at: number, ex: Pax | undefined, gex: Pax | undefined, out: HeaderFields): HeaderStatus {
+  const flag = buf[at + 156]!;
+  const fs = isFsType(flag);
+  const x = fs ? ex : undefined;
+  const g = fs ? gex : undefined;
+  let path = x?.path ?? decString(buf, at, 100);
+  out.mode = decNumber(buf, at + 100, 8) ?? 0;
+  out.uid = x?.uid ?? g?.uid ?? decNumber(buf, at + 108, 8) ?? 0;
+  out.gid = x?.gid ?? g?.gid ?? decNumber(buf, at + 116, 8) ?? 0;
+  const size = x?.size ?? g?.size ?? decNumber(buf, at + 124, 12);
+  const mtime = x?.mtime ?? g?.mtime;
+  let mtimeMs = mtime?.getTime();
+  if (mtimeMs === undefined) {
+    const seconds = decNumber(buf, at + 136, 12);
+    mtimeMs = seconds === undefined ? 0 : dateMs(seconds);
+  }
+  out.mtimeMs = mtimeMs;
+  const cksum = decNumber(buf, at + 148, 12);
+  const type = (flag === 0x30 || flag === 0) && path.endsWith('/') ? 'Directory' : TYPE_NAMES[flag]!; // old tars mark dirs by a trailing '/'
+  out.type = type;
+  out.size = type === 'Directory' || size === undefined || size < 0 ? 0 : size;
+  out.linkpath = x?.linkpath ?? decString(buf, at + 157, 100);
+  out.devmaj = 0;
+  out.devmin = 0;
+  if (isUstar(buf, at)) {
+    out.devmaj = decNumber(buf, at + 329, 8) ?? 0;
+    out.devmin = decNumber(buf, at + 337, 8) ?? 0;
+    if (buf[at + 475] !== 0) {
+      path = `${decString(buf, at + 345, 155)}/${path}`;
+    } else {
+      const prefix = decString(buf, at + 345, 130);
+      if (prefix) path = `${prefix}/${path}`;
+      if (!(ex?.atime ?? gex?.atime)) checkDate(buf, at + 476);
+      if (!(ex?.ctime ?? gex?.ctime)) checkDate(buf, at + 488);
+    }
+  }
+  out.path = path;
+  let sum = 8 * 0x20;
+  for (let i = at; i < at + 148; i++) sum += buf[i]!;
+  for (let i = at + 156; i < at + 512; i++) sum += buf[i]!;
+  if (cksum === undefined && sum === 8 * 0x20) return HEADER_NULL;
+  return sum === cksum ? HEADER_OK : HEADER_BAD_SUM;
+}
