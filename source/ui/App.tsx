@@ -270,30 +270,31 @@ export function App({store, select, live = true}: AppProps) {
     if (input && !key.ctrl && !key.meta) dispatch({type: 'input', input: {...edit, text: edit.text + input}});
   };
 
-  // One render per key: a key is handled in Ink's input event, where the dispatches batch into one
-  // synchronous render. Keys that arrive together (key repeat, pasted text, scripted terminals)
-  // wait in a queue, handled one per commit so each sees the state the previous one made.
+  // One render per key: a key is handled in Ink's input event, its dispatches batched into one
+  // render. Until that render commits, further keys (key repeat, pasted text, scripted terminals)
+  // wait in a queue and are handled one per commit, so each sees the state the previous one made.
   const handler = useRef(handleKey);
   const queue = useRef<[string, Key][]>([]);
+  const pending = useRef(false);
   const [, kick] = useReducer((n: number) => n + 1, 0);
   const take = (): void => {
     const next = queue.current.shift();
     if (!next) return;
+    pending.current = true;
     handler.current(...next);
-    // A key that changes nothing would leave no commit to take the next one from.
-    if (queue.current.length) kick();
+    // Batched with the key's own dispatches; a key that changes nothing still gets a commit to clear `pending`.
+    kick();
   };
-  // A layout effect: it runs in the commit, before another input event can see a stale handler.
+  // A layout effect runs in the commit, before another input event could see a stale handler.
   useLayoutEffect(() => {
     handler.current = handleKey;
+    pending.current = false;
     take();
   });
   useInput(
     useCallback((input: string, key: Key) => {
-      const busy = queue.current.length > 0;
       queue.current.push(...splitKeys(input, key));
-      if (busy) kick();
-      else take();
+      if (!pending.current) take();
     }, []),
   );
 

@@ -36,4 +36,13 @@ describe('keys', () => {
     const frames = ui.allFrames().slice(before);
     expect(frames.map((f) => / (\d+)\/\d+/.exec(f)?.[1])).toEqual(['2', '3', '4', '5']);
   });
+
+  it('applies keys that arrive in separate reads before a frame to the state the previous one made', async () => {
+    ui = await openFiles();
+    ui.stdin.write('j');
+    ui.stdin.write('j');
+    ui.stdin.write('j');
+    await ui.settle(50);
+    expect(ui.frame()).toContain(' 4/');
+  });
 });
