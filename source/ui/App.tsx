@@ -10,7 +10,7 @@ import {DockerStore, shortId, type LayerStore} from '../store/store.js';
 import {watchStore} from '../store/watch.js';
 import {lookup} from '../tree/entry.js';
 import {humanSize, modeString} from '../tree/human.js';
-import {changesSource, filterPaths, FlatTree, isExpanded, mergedSource, type FileNode, type TreeSource} from './file-tree.js';
+import {changesSource, filterPaths, FlatTree, isExpanded, mergedSource, type FileNode, type TreeSource, type TreeView} from './file-tree.js';
 import {fileDiff, hexPage, looksBinary, textPage, type Reader} from './file-page.js';
 import {FileViewPane} from './FileViewPane.js';
 import {commandFor, splitKeys, type Command} from './keymap.js';
@@ -81,6 +81,14 @@ function usePreparedSearch(source: TreeSource | undefined): void {
     timer = setTimeout(slice, 0);
     return () => clearTimeout(timer);
   }, [source]);
+}
+
+/** The visible rows of a tree; expanding or collapsing a directory keeps the rows above it. */
+function useFlatTree(source: TreeSource | undefined, view: TreeView, only: ReadonlySet<string> | undefined): FlatTree | undefined {
+  const last = useRef<FlatTree | undefined>(undefined);
+  const flat = useMemo(() => source && FlatTree.next(last.current, source, {...view, only}), [source, view, only]);
+  last.current = flat;
+  return flat;
 }
 
 /** The cursor row of a tree: it follows the selected path when rows move under it. */
@@ -155,7 +163,7 @@ export function App({store, select, live = true}: AppProps) {
     return files.mode === 'changes' ? changesSource(changes, tree) : mergedSource(store.merged(layerId), changes, tree);
   }, [store, layerId, files.mode, loading, version]);
   const filesOnly = useMemo(() => (filesSource && files.filter ? filterPaths(filesSource, files.filter) : undefined), [filesSource, files.filter]);
-  const filesFlat = useMemo(() => filesSource && new FlatTree(filesSource, {...files.view, only: filesOnly}), [filesSource, files.view, filesOnly]);
+  const filesFlat = useFlatTree(filesSource, files.view, filesOnly);
   const filesCursor = useMemo(() => treeCursor(filesFlat, files), [filesFlat, files.cursor, files.path]);
 
   // Writable pane, mounts pane.
@@ -166,7 +174,7 @@ export function App({store, select, live = true}: AppProps) {
   const cmp = state.trees.compare;
   const compareSource = useMemo(() => (state.compare ? changesSource(store.diff(state.compare.a.top, state.compare.b.top)) : undefined), [store, state.compare, version]);
   const compareOnly = useMemo(() => (compareSource && cmp.filter ? filterPaths(compareSource, cmp.filter) : undefined), [compareSource, cmp.filter]);
-  const compareFlat = useMemo(() => compareSource && new FlatTree(compareSource, {...cmp.view, only: compareOnly}), [compareSource, cmp.view, compareOnly]);
+  const compareFlat = useFlatTree(compareSource, cmp.view, compareOnly);
   const compareCursor = useMemo(() => treeCursor(compareFlat, cmp), [compareFlat, cmp.cursor, cmp.path]);
 
   // File view pane.

@@ -183,6 +183,20 @@ export interface TreeView {
 
 export const DEFAULT_VIEW: TreeView = {collapsed: false, toggled: new Set(), hidden: 0};
 
+/** The one directory whose expansion differs between two views that differ in nothing else. */
+function toggledOne(a: TreeView, b: TreeView): string | undefined {
+  if (a.collapsed !== b.collapsed || a.hidden !== b.hidden || a.only !== b.only) return undefined;
+  const [big, small] = a.toggled.size > b.toggled.size ? [a.toggled, b.toggled] : [b.toggled, a.toggled];
+  if (big.size !== small.size + 1) return undefined;
+  let found: string | undefined;
+  for (const path of big) {
+    if (small.has(path)) continue;
+    if (found !== undefined) return undefined;
+    found = path;
+  }
+  return found;
+}
+
 export function isExpanded(view: TreeView, node: FileNode): boolean {
   return node.open && view.collapsed === view.toggled.has(node.path);
 }
@@ -199,6 +213,34 @@ export class FlatTree {
 
   constructor(private readonly source: TreeSource, readonly view: TreeView) {
     this.stack = [{nodes: source.children(undefined), i: 0}];
+  }
+
+  /**
+   * The rows of `view` after `prev`'s. When the only difference is one directory expanded or
+   * collapsed, the rows down to it are the same: they are kept, and flattening resumes below it.
+   */
+  static next(prev: FlatTree | undefined, source: TreeSource, view: TreeView): FlatTree {
+    const flat = new FlatTree(source, view);
+    const path = prev?.source === source ? toggledOne(prev.view, view) : undefined;
+    const at = path === undefined ? -1 : prev!.rows.findIndex((r) => r.path === path);
+    if (at >= 0) flat.resumeAfter(prev!.rows, at);
+    return flat;
+  }
+
+  /** Take `rows[0..at]` as the first rows and continue the walk after row `at`. */
+  private resumeAfter(rows: readonly FileNode[], at: number): void {
+    const node = rows[at]!;
+    // The ancestors of a row are rows above it: the nearest one at each smaller depth.
+    const chain = [node];
+    for (let j = at - 1; j >= 0 && chain[0]!.depth > 0; j--) if (rows[j]!.depth === chain[0]!.depth - 1) chain.unshift(rows[j]!);
+    if (chain[0]!.depth !== 0) return;
+    for (let j = 0; j <= at; j++) this.rows.push(rows[j]!);
+    this.stack.length = 0;
+    chain.forEach((n, k) => {
+      const siblings = this.source.children(chain[k - 1]);
+      this.stack.push({nodes: siblings, i: siblings.indexOf(n) + 1});
+    });
+    if (isExpanded(this.view, node)) this.stack.push({nodes: this.source.children(node), i: 0});
   }
 
   get done(): boolean {

@@ -47,6 +47,64 @@ describe('FlatTree', () => {
   });
 });
 
+describe('FlatTree.next', () => {
+  const store = new MemStore(wideTree(100, 1000));
+  const top = 'sha256:layer0';
+  const toggle = (view: typeof DEFAULT_VIEW, path: string) => {
+    const toggled = new Set(view.toggled);
+    if (!toggled.delete(path)) toggled.add(path);
+    return {...view, toggled};
+  };
+
+  it('after one directory toggles, keeps the rows above it and gives the rows a fresh flatten gives', () => {
+    for (const source of [mergedSource(store.merged(top), store.layerChanges(top)), changesSource(store.layerChanges(top))]) {
+      let view = {...DEFAULT_VIEW, collapsed: true};
+      let flat = new FlatTree(source, view);
+      for (const dir of ['/d0050', '/d0007', '/d0099', '/d0050', '/d0000']) {
+        flat.ensure(flat.indexOf(dir) + 40);
+        view = toggle(view, dir);
+        const next = FlatTree.next(flat, source, view);
+        expect(next.rows[0]).toBe(flat.rows[0]);
+        expect(next.rows.length).toBe(flat.indexOf(dir) + 1); // nothing flattened below it yet
+        const fresh = new FlatTree(source, view);
+        expect(next.count()).toBe(fresh.count());
+        expect(next.rows.map((r) => r.path)).toEqual(fresh.rows.map((r) => r.path));
+        flat = next;
+      }
+    }
+  });
+
+  it('resumes below a nested directory, inside its ancestors', () => {
+    const dirMeta = store.merged(top).meta;
+    const fileMeta = store.merged(top).children!.get('d0000')!.children!.get('f00000')!.meta;
+    const paths = ['/a', '/a/b', '/a/b/c', '/a/b/c/f1', '/a/b/f2', '/a/b2', '/a/b2/f3', '/a/f4', '/z', '/z/f5'];
+    const changes: Change[] = paths.map((path) => ({kind: 'A', path, node: {name: path.slice(path.lastIndexOf('/') + 1), meta: /f\d$/.test(path) ? fileMeta : dirMeta, layer: 0}}));
+    const source = changesSource(changes);
+    let view = DEFAULT_VIEW;
+    let flat = new FlatTree(source, view);
+    for (const dir of ['/a/b/c', '/a/b', '/a/b2', '/a/b', '/z', '/a']) {
+      flat.ensure(20);
+      view = toggle(view, dir);
+      flat = FlatTree.next(flat, source, view);
+      expect(flat.rows.at(-1)?.path).toBe(dir);
+      const fresh = new FlatTree(source, view);
+      expect(flat.count()).toBe(fresh.count());
+      expect(flat.rows.map((r) => r.path)).toEqual(fresh.rows.map((r) => r.path));
+    }
+  });
+
+  it('flattens afresh for any other change of view', () => {
+    const source = mergedSource(store.merged(top), store.layerChanges(top));
+    const flat = new FlatTree(source, DEFAULT_VIEW);
+    flat.ensure(3000);
+    const hidden = FlatTree.next(flat, source, {...DEFAULT_VIEW, hidden: 8});
+    expect(hidden.rows.length).toBe(0);
+    const two = FlatTree.next(flat, source, toggle(toggle(DEFAULT_VIEW, '/d0001'), '/d0002'));
+    expect(two.rows.length).toBe(0);
+    expect(two.count()).toBe(new FlatTree(source, two.view).count());
+  });
+});
+
 describe('search', () => {
   const store = new MemStore(wideTree(100, 1000));
   const top = 'sha256:layer0';
