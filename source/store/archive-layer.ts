@@ -56,6 +56,33 @@ export function devParts(rdev: number): [number, number] {
   return [(rdev >>> 8) & 0xfff, (rdev & 0xff) | ((rdev >>> 12) & ~0xff)];
 }
 
+/**
+ * `entryNames` as an absolute path ('/' for the root), or the reason to refuse it. Names written
+ * by tar (`a/b`, `./a/b`, `a/b/`) take a fast path that makes one string and no arrays.
+ */
+export function entryPath(raw: string): string | {refused: string} {
+  const fast = simplePath(raw);
+  if (fast !== undefined) return fast;
+  const names = entryNames(raw);
+  return typeof names === 'string' ? {refused: names} : `/${names.join('/')}`;
+}
+
+/** `/a/b` when `raw` has no empty, `.` or `..` names (after a leading `./` and one trailing `/`). */
+function simplePath(raw: string): string | undefined {
+  let start = 0;
+  while (raw.startsWith('./', start)) start += 2;
+  const end = raw.charCodeAt(raw.length - 1) === 0x2f ? raw.length - 1 : raw.length;
+  if (end <= start) return undefined;
+  let from = start;
+  for (let i = start; i <= end; i++) {
+    if (i < end && raw.charCodeAt(i) !== 0x2f) continue;
+    const len = i - from;
+    if (len === 0 || (len <= 2 && raw.charCodeAt(from) === 0x2e && (len === 1 || raw.charCodeAt(from + 1) === 0x2e))) return undefined;
+    from = i + 1;
+  }
+  return `/${start === 0 && end === raw.length ? raw : raw.slice(start, end)}`;
+}
+
 export class LayerBuilder {
   private readonly root: LayerNode = {name: '', meta: impliedDir(), children: new Map()};
   private readonly files = new Map<string, FileRef>();
@@ -63,30 +90,37 @@ export class LayerBuilder {
   private readonly named = new Set<string>();
   private size = 0;
   private entries = 0;
+  /** The last parent directory looked up: a tar lists a directory's entries together. */
+  private cachedPath: string | undefined;
+  private cachedDir: LayerNode = this.root;
 
   /** `label` names the layer in problems (e.g. `image.tar:abc/layer.tar`). */
   constructor(private readonly label: string, private readonly problems: Problems) {}
 
+  /** One entry; `e` is read here and not kept. */
   add(e: TarEntry): void {
     this.entries++;
     this.size += e.type === 'SymbolicLink' ? Buffer.byteLength(e.linkpath) : e.type === 'Directory' ? 0 : e.size;
-    const names = entryNames(e.path);
-    if (typeof names === 'string') return this.problems.add(`${this.label}:${e.path}`, `${names}; entry ignored`);
+    const path = entryPath(e.path);
+    if (typeof path !== 'string') return this.problems.add(`${this.label}:${e.path}`, `${path.refused}; entry ignored`);
     const kind = KIND_OF_TYPE[e.type];
     if (!kind) return this.problems.add(`${this.label}:${e.path}`, `unsupported tar entry type ${e.type}; entry ignored`);
-    if (names.length === 0) {
+    if (path === '/') {
       if (kind === 'dir') this.root.meta = this.meta(e, kind);
       return;
     }
-    const path = `/${names.join('/')}`;
-    const name = names.at(-1)!;
-    const parent = this.dir(names.slice(0, -1));
+    const slash = path.lastIndexOf('/');
+    const name = path.slice(slash + 1);
+    const parent = this.dir(path.slice(0, slash));
     if (name === WH_OPAQUE) {
       parent.opaque = true;
       return;
     }
     if (name.startsWith(WH_PREFIX + WH_PREFIX)) return; // AUFS bookkeeping, not content
-    if (this.named.has(path)) this.problems.add(`${this.label}:${e.path}`, 'duplicate entry; the later one is used');
+    if (this.named.has(path)) {
+      this.problems.add(`${this.label}:${e.path}`, 'duplicate entry; the later one is used');
+      this.files.delete(path);
+    }
     this.named.add(path);
     if (name.startsWith(WH_PREFIX)) {
       const real = name.slice(WH_PREFIX.length);
@@ -95,14 +129,13 @@ export class LayerBuilder {
       return;
     }
     const meta = this.meta(e, kind);
-    this.files.delete(path);
     if (e.type === 'Link') {
-      const target = this.linkTarget(e, names);
+      const target = this.linkTarget(e, path);
       if (target === undefined) return;
       meta.target = target;
     } else if (kind === 'symlink') {
       meta.target = e.linkpath;
-      if (escapes(names, e.linkpath)) this.problems.add(`${this.label}:${e.path}`, `symbolic link points outside the root (${e.linkpath})`);
+      if (escapes(path, e.linkpath)) this.problems.add(`${this.label}:${e.path}`, `symbolic link points outside the root (${e.linkpath})`);
     } else if (kind === 'file' && e.size > 0) {
       this.files.set(path, {offset: e.offset, size: e.size});
     }
@@ -114,6 +147,7 @@ export class LayerBuilder {
     } else if (existing?.children) {
       this.dropFiles(path);
     }
+    if (kind === 'dir' || existing?.children) this.cachedPath = undefined; // a directory node was replaced
     parent.children!.set(name, node);
   }
 
@@ -139,15 +173,15 @@ export class LayerBuilder {
   }
 
   /** A hard link must name an earlier regular file of this layer, inside the root. */
-  private linkTarget(e: TarEntry, names: string[]): string | undefined {
+  private linkTarget(e: TarEntry, path: string): string | undefined {
     const target = entryNames(e.linkpath);
     const item = `${this.label}:${e.path}`;
     if (typeof target === 'string' || target.length === 0) {
       this.problems.add(item, `hard link points outside the root (${e.linkpath}); entry ignored`);
       return undefined;
     }
-    const path = `/${target.join('/')}`;
-    if (path === `/${names.join('/')}`) {
+    const targetPath = `/${target.join('/')}`;
+    if (targetPath === path) {
       this.problems.add(item, 'hard link to itself; entry ignored');
       return undefined;
     }
@@ -157,20 +191,25 @@ export class LayerBuilder {
       this.problems.add(item, `hard link to ${e.linkpath}, which is not an earlier file of this layer; entry ignored`);
       return undefined;
     }
-    return node.meta.target ?? path;
+    return node.meta.target ?? targetPath;
   }
 
-  /** The directory at `names`, creating implied parents (a file in the way becomes a directory, as tar does). */
-  private dir(names: string[]): LayerNode {
+  /** The directory at `path` ('' for the root), creating implied parents (a file in the way becomes a directory, as tar does). */
+  private dir(path: string): LayerNode {
+    if (path === this.cachedPath) return this.cachedDir;
     let node = this.root;
-    for (const name of names) {
-      let child = node.children!.get(name);
-      if (!child || child.meta.kind !== 'dir' || child.whiteout) {
-        child = {name, meta: impliedDir(), children: new Map()};
-        node.children!.set(name, child);
+    if (path) {
+      for (const name of path.slice(1).split('/')) {
+        let child = node.children!.get(name);
+        if (!child || child.meta.kind !== 'dir' || child.whiteout) {
+          child = {name, meta: impliedDir(), children: new Map()};
+          node.children!.set(name, child);
+        }
+        node = child;
       }
-      node = child;
     }
+    this.cachedPath = path;
+    this.cachedDir = node;
     return node;
   }
 
@@ -179,10 +218,11 @@ export class LayerBuilder {
   }
 }
 
-/** Whether a relative symlink target climbs above the root from the link's directory. */
-function escapes(names: string[], target: string): boolean {
+/** Whether a relative symlink target climbs above the root from the directory of the link at `path`. */
+function escapes(path: string, target: string): boolean {
   if (target.startsWith('/')) return false; // absolute targets resolve inside the container's root
-  let depth = names.length - 1;
+  let depth = -1;
+  for (let i = path.indexOf('/'); i !== -1; i = path.indexOf('/', i + 1)) depth++;
   for (const part of target.split('/')) {
     if (part === '..') depth--;
     else if (part !== '' && part !== '.') depth++;

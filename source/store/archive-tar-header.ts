@@ -113,10 +113,10 @@ function checkDate(buf: Buffer, off: number): void {
 
 /**
  * Decode the header block at `buf[at..at+512]` into `out`. `ex` (PAX or GNU long names of this
- * entry) and `gex` (global PAX) apply to file-system entries only. Throws on an invalid base-256
- * number, as node-tar does.
+ * entry) and `gex` (global PAX) apply to file-system entries only; `words` is `wordsOf(buf)`, if
+ * the caller has one. Throws on an invalid base-256 number, as node-tar does.
  */
-export function decodeHeader(buf: Buffer, at: number, ex: Pax | undefined, gex: Pax | undefined, out: HeaderFields): HeaderStatus {
+export function decodeHeader(buf: Buffer, at: number, ex: Pax | undefined, gex: Pax | undefined, out: HeaderFields, words?: Int32Array): HeaderStatus {
   const flag = buf[at + 156]!;
   const fs = isFsType(flag);
   const x = fs ? ex : undefined;
@@ -153,9 +153,32 @@ export function decodeHeader(buf: Buffer, at: number, ex: Pax | undefined, gex: 
     }
   }
   out.path = path;
-  let sum = 8 * 0x20;
-  for (let i = at; i < at + 148; i++) sum += buf[i]!;
-  for (let i = at + 156; i < at + 512; i++) sum += buf[i]!;
+  const sum = checksum(buf, at, words);
   if (cksum === undefined && sum === 8 * 0x20) return HEADER_NULL;
   return sum === cksum ? HEADER_OK : HEADER_BAD_SUM;
+}
+
+/**
+ * The sum of the block's bytes with the checksum field counted as spaces. Summing a byte at a
+ * time is most of a header's cost, so aligned blocks are summed four bytes at a time: two 16-bit
+ * lanes per word, which 126 words cannot overflow (126 × 2 × 255 < 65536).
+ */
+function checksum(buf: Buffer, at: number, words: Int32Array | undefined): number {
+  const base = buf.byteOffset + at;
+  if (!words || (base & 3) !== 0) {
+    let sum = 8 * 0x20;
+    for (let i = at; i < at + 148; i++) sum += buf[i]!;
+    for (let i = at + 156; i < at + 512; i++) sum += buf[i]!;
+    return sum;
+  }
+  const w = base >> 2;
+  let lanes = 0;
+  for (let i = w; i < w + 37; i++) lanes += (words[i]! & 0x00ff00ff) + ((words[i]! >>> 8) & 0x00ff00ff);
+  for (let i = w + 39; i < w + 128; i++) lanes += (words[i]! & 0x00ff00ff) + ((words[i]! >>> 8) & 0x00ff00ff);
+  return 8 * 0x20 + (lanes & 0xffff) + (lanes >>> 16);
+}
+
+/** A word view of a buffer's memory (from its ArrayBuffer's start), for `decodeHeader`. */
+export function wordsOf(buf: Buffer): Int32Array {
+  return new Int32Array(buf.buffer, 0, buf.buffer.byteLength >> 2);
 }

@@ -3,7 +3,7 @@
 // headers are decoded where they lie (archive-tar-header.ts), skipped contents cost only
 // arithmetic, and only entries given a sink see their bytes.
 import {Pax} from 'tar';
-import {decodeHeader, HEADER_BAD_SUM, HEADER_NULL, type HeaderFields} from './archive-tar-header.js';
+import {decodeHeader, HEADER_BAD_SUM, HEADER_NULL, wordsOf, type HeaderFields} from './archive-tar-header.js';
 
 export interface TarEntry extends HeaderFields {
   /** Offset of the entry's data from the start of the tar stream. */
@@ -42,7 +42,10 @@ export class TarWalker {
   private metaParts: Buffer[] = [];
   /** A header split across two writes is gathered here. */
   private readonly block = Buffer.alloc(512);
+  private readonly blockWords = wordsOf(this.block);
   private blockBytes = 0;
+  /** Word view of the memory behind the current chunk, for checksums. */
+  private words: Int32Array = new Int32Array(0);
   private ex: Pax | undefined;
   private gex: Pax | undefined;
   private entries = 0;
@@ -65,11 +68,12 @@ export class TarWalker {
   write(chunk: Buffer): Promise<void> | undefined {
     const len = chunk.length;
     let at = 0;
+    if (this.words.buffer !== chunk.buffer) this.words = wordsOf(chunk);
     while (at < len && this.state !== EOF) {
       if (this.state === HEADER) {
         if (this.blockBytes === 0 && len - at >= 512) {
           this.pos += 512;
-          this.header(chunk, at);
+          this.header(chunk, at, this.words);
           at += 512;
         } else {
           const n = Math.min(512 - this.blockBytes, len - at);
@@ -79,7 +83,7 @@ export class TarWalker {
           at += n;
           if (this.blockBytes === 512) {
             this.blockBytes = 0;
-            this.header(this.block, 0);
+            this.header(this.block, 0, this.blockWords);
           }
         }
         continue;
@@ -123,12 +127,12 @@ export class TarWalker {
   }
 
   /** A header block at `buf[at..at+512]`; `this.pos` is already past it. */
-  private header(buf: Buffer, at: number): void {
+  private header(buf: Buffer, at: number, words: Int32Array): void {
     const start = this.pos - 512;
     const e = this.entry;
     let status;
     try {
-      status = decodeHeader(buf, at, this.ex, this.gex, e);
+      status = decodeHeader(buf, at, this.ex, this.gex, e, words);
     } catch (err) {
       throw new TarError(`bad header at byte ${start}: ${(err as Error).message}`);
     }
