@@ -5,8 +5,10 @@ import {readdirSync, readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {buffer, text} from 'node:stream/consumers';
 import {afterAll, describe, expect, it} from 'vitest';
+import {indexArchive} from '../../source/store/archive-index.js';
 import {ArchiveStore} from '../../source/store/archive.js';
 import {historyRows} from '../../source/store/history.js';
+import {Problems} from '../../source/store/problems.js';
 import {findImage} from '../../source/store/refs.js';
 import {walk, type LayerNode} from '../../source/tree/entry.js';
 import {REAL_A} from '../helpers/real-store.js';
@@ -132,6 +134,35 @@ describe('OCI layouts (built from the classic archive by the OCI image-layout sp
     expect(await treesOf(oci, 'cowlab:1')).toEqual(await treesOf(classic, 'cowlab:1'));
     const top = findImage(oci, 'cowlab:1')!.layers[7]!;
     expect((await buffer(oci.readFile(top, '/var/log/big.log'))).length).toBe(65536);
+  });
+});
+
+describe('the indexing pass', () => {
+  it('hashing on a second thread (as for big archives) gives the same index as on this one', async () => {
+    const file = tarDir(ociLayoutFromClassic(COWLAB, (i) => i % 3 === 0), join(tempDir(), 'mixed.oci.tar'));
+    for (const archive of [COWLAB, file]) {
+      const [here, thread] = [new Problems(), new Problems()];
+      const local = await indexArchive(archive, here, false);
+      const threaded = await indexArchive(archive, thread, true);
+      expect([...threaded.keys()]).toEqual([...local.keys()]);
+      for (const [name, blob] of local) {
+        const other = threaded.get(name)!;
+        expect([other.digest, other.layer?.diffId, other.layer?.compression], name).toEqual([blob.digest, blob.layer?.diffId, blob.layer?.compression]);
+        if (blob.layer) expect([...walk(other.layer!.tree)]).toEqual([...walk(blob.layer.tree)]);
+      }
+      expect(thread.list).toEqual(here.list);
+    }
+  });
+
+  it('a long symlink target from a PAX header is kept whole', async () => {
+    const dir = tempDir();
+    const target = `/opt/${'t'.repeat(150)}`;
+    execFileSync('ln', ['-s', target, join(dir, 'link')]);
+    execFileSync('tar', ['--format=pax', '-cf', join(dir, 'layer.tar'), '-C', dir, 'link']);
+    const store = await ArchiveStore.open(classicArchive(join(dir, 'long.tar'), [readFileSync(join(dir, 'layer.tar'))]));
+    const layer = findImage(store, 'fake:1')!.layers[0]!;
+    expect(store.tree(layer).children!.get('link')!.meta.target).toBe(target);
+    expect(store.layers.get(layer)!.size).toBe(target.length);
   });
 });
 
