@@ -69,18 +69,26 @@ function useIndexing(store: LayerStore, ids: string[]): string | undefined {
   return `reading layer ${ids.indexOf(missing) + 1}/${ids.length} (${shortId(store.layers.get(missing)!.cacheId)})…`;
 }
 
-/** List `source` for search in short slices while the app is idle, so a search finds it ready. */
-function usePreparedSearch(source: TreeSource | undefined): void {
+/** Keys closer together than this are typing or key repeat: background work waits for a pause. */
+const IDLE_MS = 100;
+
+/**
+ * List `source` for search in short slices when no key has come for a while, so a search finds
+ * it ready and the slices (and their garbage) stay out of the way of key presses.
+ */
+function usePreparedSearch(source: TreeSource | undefined, lastKey: {readonly current: number}): void {
   useEffect(() => {
     if (!source) return;
     const index = searchIndex(source);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const slice = (): void => {
-      timer = index.build(2) ? undefined : setTimeout(slice, 0);
+      const wait = lastKey.current + IDLE_MS - performance.now();
+      if (wait > 0) timer = setTimeout(slice, wait);
+      else timer = index.build(2) ? undefined : setTimeout(slice, 0);
     };
     timer = setTimeout(slice, 0);
     return () => clearTimeout(timer);
-  }, [source]);
+  }, [source, lastKey]);
 }
 
 /** The visible rows of a tree; expanding or collapsing a directory keeps the rows above it. */
@@ -194,7 +202,8 @@ export function App({store, select, live = true}: AppProps) {
     }
   }, [store, state.view, detailInner.height, detailInner.width, version]);
 
-  usePreparedSearch(state.focus === 'files' ? filesSource : state.focus === 'compare' ? compareSource : undefined);
+  const lastKey = useRef(0);
+  usePreparedSearch(state.focus === 'files' ? filesSource : state.focus === 'compare' ? compareSource : undefined, lastKey);
 
   const trees = {files: {flat: filesFlat, source: filesSource, cursor: filesCursor}, compare: {flat: compareFlat, source: compareSource, cursor: compareCursor}};
 
@@ -301,6 +310,7 @@ export function App({store, select, live = true}: AppProps) {
   });
   useInput(
     useCallback((input: string, key: Key) => {
+      lastKey.current = performance.now();
       queue.current.push(...splitKeys(input, key));
       if (!pending.current) take();
     }, []),
