@@ -1,7 +1,6 @@
 // Path search in a file tree. Every entry of a source is listed once, in display order, into an
 // index kept as long as the source (one per tree version); a search is then a scan of flat
 // arrays. The listing can be done in slices while the query is typed, so Enter finds it ready.
-import {performance} from 'node:perf_hooks';
 import type {FileNode, TreeSource} from './file-tree.js';
 
 export class SearchIndex {
