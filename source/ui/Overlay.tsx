@@ -19,11 +19,18 @@ export function HelpOverlay({width, height}: {width: number; height: number}) {
 }
 
 export function ProblemsOverlay({problems, notices, width, height}: {problems: Problem[]; notices: string[]; width: number; height: number}) {
-  const lines = [...notices.map((n) => `note: ${n}`), ...problems.map((p) => `${p.item}: ${p.message}`)];
+  // Two lines a problem: the item cut from the left (its tail names it best), then the message whole.
+  const lines = [
+    ...notices.map((n, i) => <Text key={`n${i}`} wrap="wrap">note: {n}</Text>),
+    ...problems.flatMap((p, i) => [
+      <Text key={`i${i}`} wrap="truncate-start">{p.item}</Text>,
+      <Text key={`m${i}`} color={tone('warn')} wrap="truncate">  {p.message}</Text>,
+    ]),
+  ];
   return (
     <Box flexDirection="column" width={width} height={height} borderStyle="double" borderColor={tone('warn')} overflow="hidden">
       <Text bold>Problems ({problems.length}) — the rest of the store is still shown; any key closes</Text>
-      {lines.length === 0 ? <Text dimColor>none</Text> : lines.slice(0, height - 3).map((l, i) => <Text key={i} wrap="truncate">{l}</Text>)}
+      {lines.length === 0 ? <Text dimColor>none</Text> : lines.slice(0, height - 3)}
     </Box>
   );
 }
