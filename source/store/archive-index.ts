@@ -6,7 +6,6 @@ import {createHash, type Hash} from 'node:crypto';
 import {open, stat} from 'node:fs/promises';
 import {posix} from 'node:path';
 import {createGunzip} from 'node:zlib';
-import {localHashing, threadHashing, type Hashing, type StoredHash} from './archive-hash.js';
 import {LayerBuilder, entryNames, type LayerIndex} from './archive-layer.js';
 import {TarError, TarWalker, type DataSink} from './archive-tar.js';
 import type {Problems} from './problems.js';
@@ -45,7 +44,7 @@ function startsWith(buf: Buffer, magic: number[]): boolean {
  * hashed once: for an uncompressed layer that digest is also its diff id.
  */
 class BlobSink implements DataSink {
-  private readonly hash: StoredHash;
+  private readonly hash = createHash('sha256');
   /** The first bytes, copied, while fewer than a block have come. */
   private head?: Buffer;
   private route?: DataSink;
@@ -56,9 +55,7 @@ class BlobSink implements DataSink {
   private compression: Compression = 'none';
   private error?: string;
 
-  constructor(readonly blob: Blob, private readonly label: string, private readonly problems: Problems, hashing: Hashing) {
-    this.hash = hashing.hash();
-  }
+  constructor(readonly blob: Blob, private readonly label: string, private readonly problems: Problems) {}
 
   write(chunk: Buffer): void | Promise<void> {
     this.hash.update(chunk);
@@ -75,7 +72,7 @@ class BlobSink implements DataSink {
   async end(): Promise<void> {
     if (!this.route) await this.decide(this.head ?? Buffer.alloc(0));
     await this.route!.end();
-    this.blob.digest = await this.hash.digest();
+    this.blob.digest = `sha256:${this.hash.digest('hex')}`;
     if (this.json) this.blob.json = Buffer.concat(this.json);
     if (this.builder) {
       const diffId = this.diffHash ? `sha256:${this.diffHash.digest('hex')}` : this.blob.digest;
@@ -164,22 +161,8 @@ class BlobSink implements DataSink {
   }
 }
 
-/** Below this size a hashing thread costs more to start than it saves. */
-const THREAD_MIN = 64 << 20;
-
-/** Reads of this size: per-read overhead, not bandwidth, is what small stream chunks cost. */
-const CHUNK = 2 << 20;
-
-async function hashingFor(file: string, threads?: boolean): Promise<Hashing> {
-  return (threads ?? (await stat(file)).size >= THREAD_MIN) ? threadHashing(CHUNK) : localHashing(CHUNK);
-}
-
-/**
- * Index every entry of an archive file in one pass. Entries with unsafe names are refused.
- * `threads` says whether to hash on a second thread (by default, for big archives).
- */
-export async function indexArchive(path: string, problems: Problems, threads?: boolean): Promise<Map<string, Blob>> {
-  const hashing = await hashingFor(path, threads);
+/** Index every entry of an archive file in one pass. Entries with unsafe names are refused. */
+export async function indexArchive(path: string, problems: Problems): Promise<Map<string, Blob>> {
   const blobs = new Map<string, Blob>();
   const aliases = new Map<string, string>();
   let current: string | undefined;
@@ -205,10 +188,10 @@ export async function indexArchive(path: string, problems: Problems, threads?: b
     if (blobs.has(name)) problems.add(`${path}:${e.path}`, 'duplicate entry; the later one is used');
     const blob: Blob = {name, file: path, offset: e.offset, size: e.size, digest: ''};
     blobs.set(name, blob);
-    return new BlobSink(blob, `${path}:${name}`, problems, hashing);
+    return new BlobSink(blob, `${path}:${name}`, problems);
   });
   try {
-    await readChunks(path, hashing, (chunk, first) => {
+    await readChunks(path, (chunk, first) => {
       if (first && startsWith(chunk, GZIP)) throw new Error(`${path}: a gzip-compressed archive; decompress it first (gunzip -k)`);
       return walker.write(chunk);
     });
@@ -216,8 +199,6 @@ export async function indexArchive(path: string, problems: Problems, threads?: b
   } catch (err) {
     if (err instanceof TarError) throw new Error(`${path}: ${err.message}${current ? `; last entry: ${current}` : ''}`);
     throw err;
-  } finally {
-    await hashing.close();
   }
   for (const [name, target] of aliases) {
     const blob = blobs.get(target);
@@ -229,44 +210,37 @@ export async function indexArchive(path: string, problems: Problems, threads?: b
 
 
 /** Index one blob file of an OCI layout directory. */
-export async function indexBlobFile(dir: string, name: string, problems: Problems, threads?: boolean): Promise<Blob> {
+export async function indexBlobFile(dir: string, name: string, problems: Problems): Promise<Blob> {
   const file = `${dir}/${name}`;
   const blob: Blob = {name, file, offset: 0, size: (await stat(file)).size, digest: ''};
-  const hashing = await hashingFor(file, threads);
-  try {
-    const sink = new BlobSink(blob, `${dir}:${name}`, problems, hashing);
-    await readChunks(file, hashing, (chunk) => sink.write(chunk));
-    await sink.end();
-  } finally {
-    await hashing.close();
-  }
+  const sink = new BlobSink(blob, `${dir}:${name}`, problems);
+  await readChunks(file, (chunk) => sink.write(chunk));
+  await sink.end();
   return blob;
 }
 
+/** Big reads: per-read overhead, not bandwidth, is what small stream chunks cost. */
+const CHUNK = 2 << 20;
+
 /**
- * Hand a file's bytes to `use` in order, in large chunks read into the hashing's buffers in
- * turn: the next read runs while `use` works on the current chunk. A buffer is read into again
- * once `use` (and the promise it returned) and the hashing are done with it.
+ * Hand a file's bytes to `use` in order, in large chunks read into two buffers in turn: the
+ * next read runs while `use` works on the current chunk. A chunk is reused once `use` (and the
+ * promise it returned) is done with it.
  */
-async function readChunks(file: string, hashing: Hashing, use: (chunk: Buffer, first: boolean) => void | Promise<void>): Promise<void> {
+async function readChunks(file: string, use: (chunk: Buffer, first: boolean) => void | Promise<void>): Promise<void> {
   const handle = await open(file, 'r');
-  const {buffers} = hashing;
-  const free: Promise<void>[] = buffers.map(() => Promise.resolve());
+  const buffers = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
   let pos = 0;
   let next: Promise<{bytesRead: number}> | undefined = handle.read(buffers[0]!, 0, CHUNK, 0);
   try {
-    for (let i = 0; ; i = (i + 1) % buffers.length) {
+    for (let i = 0; ; i ^= 1) {
       const {bytesRead} = await next;
       next = undefined;
       if (bytesRead === 0) return;
       const first = pos === 0;
       pos += bytesRead;
-      const j = (i + 1) % buffers.length;
-      await free[j];
-      next = handle.read(buffers[j]!, 0, CHUNK, pos);
+      next = handle.read(buffers[i ^ 1]!, 0, CHUNK, pos);
       await use(buffers[i]!.subarray(0, bytesRead), first);
-      free[i] = hashing.release(i);
-      free[i]!.catch(() => undefined); // awaited before the buffer is reused; a failure then is reported there
     }
   } finally {
     await next?.catch(() => undefined);

@@ -5,10 +5,8 @@ import {readdirSync, readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {buffer, text} from 'node:stream/consumers';
 import {afterAll, describe, expect, it} from 'vitest';
-import {indexArchive} from '../../source/store/archive-index.js';
 import {ArchiveStore} from '../../source/store/archive.js';
 import {historyRows} from '../../source/store/history.js';
-import {Problems} from '../../source/store/problems.js';
 import {findImage} from '../../source/store/refs.js';
 import {walk, type LayerNode} from '../../source/tree/entry.js';
 import {REAL_A} from '../helpers/real-store.js';
@@ -137,23 +135,7 @@ describe('OCI layouts (built from the classic archive by the OCI image-layout sp
   });
 });
 
-describe('the indexing pass', () => {
-  it('hashing on a second thread (as for big archives) gives the same index as on this one', async () => {
-    const file = tarDir(ociLayoutFromClassic(COWLAB, (i) => i % 3 === 0), join(tempDir(), 'mixed.oci.tar'));
-    for (const archive of [COWLAB, file]) {
-      const [here, thread] = [new Problems(), new Problems()];
-      const local = await indexArchive(archive, here, false);
-      const threaded = await indexArchive(archive, thread, true);
-      expect([...threaded.keys()]).toEqual([...local.keys()]);
-      for (const [name, blob] of local) {
-        const other = threaded.get(name)!;
-        expect([other.digest, other.layer?.diffId, other.layer?.compression], name).toEqual([blob.digest, blob.layer?.diffId, blob.layer?.compression]);
-        if (blob.layer) expect([...walk(other.layer!.tree)]).toEqual([...walk(blob.layer.tree)]);
-      }
-      expect(thread.list).toEqual(here.list);
-    }
-  });
-
+describe('layer tar formats', () => {
   it('a long symlink target from a PAX header is kept whole', async () => {
     const dir = tempDir();
     const target = `/opt/${'t'.repeat(150)}`;
