@@ -188,7 +188,8 @@ if (ONLY.has('archive')) {
 }
 
 function childJson(script, argv) {
-  const r = spawnSync(process.execPath, [join(here, script), ...argv], {encoding: 'utf8', maxBuffer: 64 << 20, timeout: 10 * 60_000});
+  // NODE_ENV=production, as the CLI runs React (see source/cli.ts).
+  const r = spawnSync(process.execPath, [join(here, script), ...argv], {encoding: 'utf8', maxBuffer: 64 << 20, timeout: 10 * 60_000, env: {...process.env, NODE_ENV: 'production'}});
   const line = (r.stdout ?? '').trim().split('\n').at(-1);
   try {
     return JSON.parse(line);

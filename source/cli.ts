@@ -52,6 +52,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
   const spec = name === undefined ? undefined : COMMANDS[name];
   if (!spec) {
     if (name === undefined || !/^[a-z-]+$/.test(name)) {
+      // React's production build: its development checks cost several ms on every key press.
+      process.env.NODE_ENV ??= 'production';
       // Ink renders only the last frame when CI is set; a real terminal wants live frames.
       if (process.stdout.isTTY) for (const key of ['CI', 'CONTINUOUS_INTEGRATION']) if (key in process.env) process.env[key] = 'false';
       const {runTui} = await import('./ui/run.js');
