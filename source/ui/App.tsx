@@ -401,7 +401,7 @@ export function App({store, select, live = true}: AppProps) {
   const problems = store.problemList;
   const bottom = state.input
     ? `${state.input.purpose === 'search' ? '/' : 'filter: '}${state.input.text}▏  (Enter: apply, Esc: cancel)`
-    : state.message ?? (problems.length ? `⚠ ${problems.length} problem${problems.length > 1 ? 's' : ''}: ${problems[0]!.item}: ${problems[0]!.message} (! for all)` : '? keys · Tab panes · Enter open · / search · t merged view · m/c compare · q quit');
+    : state.message ?? (problems.length ? `⚠ ${problems.length} problem${problems.length > 1 ? 's' : ''} (! for all): ${problems[0]!.message} — ${problems[0]!.item}` : '? keys · Tab panes · Enter open · / search · t merged view · m/c compare · q quit');
 
   let detail;
   switch (state.detail) {
