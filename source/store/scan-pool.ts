@@ -26,10 +26,16 @@ export function parallelScanAvailable(): boolean {
 }
 
 /**
- * Scan `jobs`; `scanHere(i)` scans job i on this thread (the store's own cached path). Results of
- * the worker come back through `onResult`. Resolves when every job is done.
+ * Scan `jobs`; `scanHere(i)` scans job i on this thread (the store's own cached path) — without it
+ * this thread stays free (an interactive UI) and the worker takes every job. Results of the worker
+ * come back through `onResult`. Resolves when every job is done.
  */
-export function scanParallel(jobs: ScanJob[], scanHere: (index: number) => void, onResult: (index: number, r: ScanResult) => void): Promise<void> {
+export function scanParallel(
+  jobs: ScanJob[],
+  scanHere: ((index: number) => void) | undefined,
+  onResult: (index: number, r: ScanResult) => void,
+  signal?: AbortSignal,
+): Promise<void> {
   const counter = new SharedArrayBuffer(4);
   const next = new Int32Array(counter);
   const worker = new Worker(WORKER, {workerData: {jobs, counter}});
@@ -39,8 +45,10 @@ export function scanParallel(jobs: ScanJob[], scanHere: (index: number) => void,
       onResult(m.index, {tree: m.tree ? decodeTree(Buffer.from(m.tree.buffer, m.tree.byteOffset, m.tree.byteLength)) : undefined, problems: m.problems, error: m.error});
     });
     worker.on('error', reject);
-    worker.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`scan worker exited with ${code}`))));
+    // Stopped (the explorer quit): end the worker now rather than let it keep the process alive.
+    signal?.addEventListener('abort', () => void worker.terminate().then(() => resolve()), {once: true});
+    worker.on('exit', (code) => (code === 0 || signal?.aborted ? resolve() : reject(new Error(`scan worker exited with ${code}`))));
   });
-  for (let i = Atomics.add(next, 0, 1); i < jobs.length; i = Atomics.add(next, 0, 1)) scanHere(i);
+  if (scanHere) for (let i = Atomics.add(next, 0, 1); i < jobs.length; i = Atomics.add(next, 0, 1)) scanHere(i);
   return finished.finally(() => worker.terminate());
 }

@@ -185,23 +185,33 @@ export class DockerStore extends LayerStore {
     return scanLayerDir(layer.dir, this.problems, {overlay: !layer.full});
   }
 
-  /** Read every layer not read yet, on both cores when the compiled worker is available. */
-  async indexAll(): Promise<void> {
+  /**
+   * Read every layer not read yet, on both cores when the compiled worker is available. With
+   * `background`, only the worker reads, so this thread stays free for the UI.
+   */
+  async indexAll(opts: {background?: boolean; signal?: AbortSignal; onProgress?: (done: number, total: number) => void} = {}): Promise<void> {
     const todo = [...this.layers.values()].filter((l) => !this.cachedTree(l.id));
-    if (todo.length < 2 || !parallelScanAvailable()) {
-      for (const layer of todo) this.tree(layer.id);
+    let done = 0;
+    const progress = () => opts.onProgress?.(++done, todo.length);
+    if (!parallelScanAvailable() || (todo.length < 2 && !opts.background)) {
+      for (const layer of todo) {
+        this.tree(layer.id);
+        progress();
+      }
       return;
     }
-    await scanParallel(
-      todo.map((l) => ({dir: l.dir, overlay: !l.full})),
-      (i) => this.tree(todo[i]!.id),
-      (i, r) => {
-        const layer = todo[i]!;
-        for (const p of r.problems) this.problems.add(p.item, p.message);
-        if (r.tree) this.adoptTree(layer.id, r.tree);
-        else this.tree(layer.id); // the worker could not read it: read it here, reporting why
-      },
-    );
+    const here = (i: number) => {
+      this.tree(todo[i]!.id);
+      progress();
+    };
+    await scanParallel(todo.map((l) => ({dir: l.dir, overlay: !l.full})), opts.background ? undefined : here, (i, r) => {
+      const layer = todo[i]!;
+      progress();
+      if (this.cachedTree(layer.id) || opts.signal?.aborted) return; // read meanwhile, on demand
+      for (const p of r.problems) this.problems.add(p.item, p.message);
+      if (r.tree) this.adoptTree(layer.id, r.tree);
+      else this.tree(layer.id); // the worker could not read it: read it here, reporting why
+    }, opts.signal);
   }
 }
 

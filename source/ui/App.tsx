@@ -134,6 +134,20 @@ export function App({store, select, live = true}: AppProps) {
     return () => void w.close();
   }, [store, live]);
 
+  // Read every layer on the worker thread while the user browses: later selections are instant.
+  const [indexing, setIndexing] = useState<string>();
+  useEffect(() => {
+    if (!live || !(store instanceof DockerStore)) return;
+    const stop = new AbortController();
+    const on = () => !stop.signal.aborted;
+    const report = (done: number, total: number) => on() && setIndexing(done < total ? `indexing layers ${done}/${total}` : undefined);
+    store
+      .indexAll({background: true, signal: stop.signal, onProgress: report})
+      .catch(() => undefined)
+      .finally(() => on() && setIndexing(undefined));
+    return () => stop.abort();
+  }, [store, live]);
+
   // Layout: header, top row (store | layers), detail pane, two status lines.
   const topHeight = Math.max(7, Math.floor((termRows - 3) * 0.38));
   const detailHeight = Math.max(6, termRows - 3 - topHeight);
@@ -397,6 +411,7 @@ export function App({store, select, live = true}: AppProps) {
     container ? containerLine(container) : image ? imageLabel(image) : 'nothing selected',
     layerRow?.index !== undefined ? `layer ${layerRow.index}${layerRow.layer ? ` ${layerRow.layer.kind} ${shortId(layerRow.layer.cacheId)}` : ''}` : '',
     state.view && state.focus === 'view' ? state.view.path : selectedNode?.path ?? '',
+    indexing ?? '',
   ].filter(Boolean).join(' › ');
   const problems = store.problemList;
   const bottom = state.input
