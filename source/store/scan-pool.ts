@@ -49,6 +49,15 @@ export function scanParallel(
     signal?.addEventListener('abort', () => void worker.terminate().then(() => resolve()), {once: true});
     worker.on('exit', (code) => (code === 0 || signal?.aborted ? resolve() : reject(new Error(`scan worker exited with ${code}`))));
   });
-  if (scanHere) for (let i = Atomics.add(next, 0, 1); i < jobs.length; i = Atomics.add(next, 0, 1)) scanHere(i);
-  return finished.finally(() => worker.terminate());
+  const here = async () => {
+    if (!scanHere) return;
+    for (let i = Atomics.add(next, 0, 1); i < jobs.length; i = Atomics.add(next, 0, 1)) {
+      scanHere(i);
+      // Let the worker's finished trees be decoded between layers, not all at the end.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  };
+  return here()
+    .then(() => finished)
+    .finally(() => worker.terminate());
 }
