@@ -26,7 +26,7 @@ export function layerLine(r: LayerRow): string {
   const size = r.size === undefined ? (r.kind === 'empty' ? '0B' : '…') : humanSize(r.size, 3);
   const id = r.layer ? shortId(r.layer.kind === 'image' ? r.layer.id : r.layer.cacheId) : '(no layer)  ';
   const shared = r.sharedWith ? `⇆${r.sharedWith} ` : '';
-  const createdBy = r.createdBy.replace(/^\/bin\/sh -c #\(nop\) /, '').trim() || '(no history)';
+  const createdBy = r.createdBy.replace(/^\/bin\/sh -c #\(nop\) /, '').trim() || r.comment || '(no history)';
   return `${index} ${size.padStart(7)} ${id} ${KIND_TAG[r.kind]}${shared}${createdBy}`;
 }
 

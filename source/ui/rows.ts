@@ -47,6 +47,8 @@ export interface LayerRow {
   index?: number;
   layer?: Layer;
   createdBy: string;
+  /** The history entry's comment ("Imported from -" for `docker import`). */
+  comment?: string;
   size?: number;
   /** Other listed images that hold this layer too. */
   sharedWith: number;
@@ -59,14 +61,14 @@ export function layerRows(store: LayerStore, image: Image | undefined, container
   const layerIds = image?.layers ?? (container?.parentLayer ? store.chain(container.parentLayer).map((l) => l.id) : []);
   const rows: LayerRow[] = [];
   let next = 0;
-  const push = (index: number, createdBy: string) => {
+  const push = (index: number, createdBy: string, comment?: string) => {
     const layer = store.layers.get(layerIds[index] ?? '');
     const sharedWith = layer ? layer.images.filter((id) => id !== image?.id && listed.has(id)).length : 0;
-    rows.push({index, layer, createdBy, size: layer?.size, sharedWith, kind: 'image'});
+    rows.push({index, layer, createdBy, comment, size: layer?.size, sharedWith, kind: 'image'});
   };
   for (const h of image?.history ?? []) {
-    if (h.emptyLayer || next >= layerIds.length) rows.push({createdBy: h.createdBy, sharedWith: 0, kind: 'empty'});
-    else push(next++, h.createdBy);
+    if (h.emptyLayer || next >= layerIds.length) rows.push({createdBy: h.createdBy, comment: h.comment, sharedWith: 0, kind: 'empty'});
+    else push(next++, h.createdBy, h.comment);
   }
   while (next < layerIds.length) push(next++, '');
   if (container) {
