@@ -187,30 +187,46 @@ export class DockerStore extends LayerStore {
 
   /**
    * Read every layer not read yet, on both cores when the compiled worker is available. With
-   * `background`, only the worker reads, so this thread stays free for the UI.
+   * `background`, only the worker reads, so this thread stays free for the UI. With `views`, the
+   * merged view of every layer is built as soon as its chain is read, while the rest is still read.
    */
-  async indexAll(opts: {background?: boolean; signal?: AbortSignal; onProgress?: (done: number, total: number) => void} = {}): Promise<void> {
-    const todo = [...this.layers.values()].filter((l) => !this.cachedTree(l.id));
+  async indexAll(opts: {background?: boolean; views?: boolean; signal?: AbortSignal; onProgress?: (done: number, total: number) => void} = {}): Promise<void> {
+    // Bottom layers first, so views can be merged while upper layers are still being read.
+    const depth = new Map([...this.layers.keys()].map((id) => [id, this.chain(id).length]));
+    const todo = [...this.layers.values()].filter((l) => !this.cachedTree(l.id)).sort((a, b) => depth.get(a.id)! - depth.get(b.id)!);
+    const unmerged = opts.views ? [...this.layers.values()].sort((a, b) => depth.get(a.id)! - depth.get(b.id)!) : [];
     let done = 0;
-    const progress = () => opts.onProgress?.(++done, todo.length);
+    const ready = (): void => {
+      opts.onProgress?.(++done, todo.length);
+      // Merge every layer whose whole chain is read (parents come first in `unmerged`).
+      for (let i = 0; i < unmerged.length; ) {
+        const layer = unmerged[i]!;
+        if (this.chain(layer.id).every((l) => this.cachedTree(l.id))) {
+          this.merged(layer.id);
+          unmerged.splice(i, 1);
+        } else i++;
+      }
+    };
     if (!parallelScanAvailable() || (todo.length < 2 && !opts.background)) {
       for (const layer of todo) {
         this.tree(layer.id);
-        progress();
+        ready();
       }
       return;
     }
     const here = (i: number) => {
       this.tree(todo[i]!.id);
-      progress();
+      ready();
     };
     await scanParallel(todo.map((l) => ({dir: l.dir, overlay: !l.full})), opts.background ? undefined : here, (i, r) => {
       const layer = todo[i]!;
-      progress();
-      if (this.cachedTree(layer.id) || opts.signal?.aborted) return; // read meanwhile, on demand
-      for (const p of r.problems) this.problems.add(p.item, p.message);
-      if (r.tree) this.adoptTree(layer.id, r.tree);
-      else this.tree(layer.id); // the worker could not read it: read it here, reporting why
+      if (opts.signal?.aborted) return;
+      if (!this.cachedTree(layer.id)) {
+        for (const p of r.problems) this.problems.add(p.item, p.message);
+        if (r.tree) this.adoptTree(layer.id, r.tree);
+        else this.tree(layer.id); // the worker could not read it: read it here, reporting why
+      }
+      ready();
     }, opts.signal);
   }
 }
