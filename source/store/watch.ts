@@ -39,6 +39,8 @@ export interface StoreWatch {
 const CONTAINER_FILES = new Set(['config.v2.json', 'hostconfig.json']);
 /** Longest stretch of patching before yielding to the event loop. */
 const SLICE_MS = 8;
+/** Shortest time between two hand-overs of events while a burst is being applied. */
+const EMIT_MS = 50;
 const WH_PREFIX = '.wh.';
 
 /** Watch `store.root` and call `onEvents` after each batch has been applied to `store`. */
@@ -49,7 +51,7 @@ export function watchStore(store: DockerStore, onEvents: (events: StoreEvent[]) 
   const mountsDir = join(image, 'layerdb', 'mounts');
   const upperDirs = new Map<string, Container>();
   const pending = {uppers: new Map<string, {c: Container; path: string}>(), catalogs: new Set<Catalog>()};
-  let timer: NodeJS.Timeout | undefined;
+  let timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
 
   const catalog = watch(
     [containersDir, mountsDir, join(image, 'imagedb', 'content', 'sha256'), join(image, 'layerdb', 'sha256'), join(image, 'repositories.json'), join(root, 'volumes')],
@@ -60,27 +62,37 @@ export function watchStore(store: DockerStore, onEvents: (events: StoreEvent[]) 
   const schedule = () => {
     timer ??= setTimeout(flush, opts.settleMs ?? 30);
   };
+  // Events of a burst are handed on at most every EMIT_MS: each hand-over makes the UI merge and
+  // draw again, which is what would otherwise slow the burst down.
+  let outbox: StoreEvent[] = [];
+  let lastEmit = 0;
   const flush = () => {
     timer = undefined;
-    const events: StoreEvent[] = [];
     // A burst (thousands of writes) is applied in slices, so the UI thread never stalls for long.
     const until = performance.now() + SLICE_MS;
     for (const [key, {c, path}] of pending.uppers) {
       pending.uppers.delete(key);
-      if (c.rwLayer && patchPath(store, c.rwLayer, path)) events.push({kind: 'upper', container: c.id, layer: c.rwLayer, path});
+      if (c.rwLayer && patchPath(store, c.rwLayer, path)) outbox.push({kind: 'upper', container: c.id, layer: c.rwLayer, path});
       if (performance.now() > until) break;
     }
-    if (pending.uppers.size) timer = setTimeout(flush, 0);
+    // The next slice right after this turn's I/O callbacks (a timer would wait a whole turn more).
+    if (pending.uppers.size) timer = setImmediate(flush);
     else {
       // Layers before images (images name layers), containers before volumes (volumes list users,
       // so a container that comes or goes changes its volumes' users too).
       if (pending.catalogs.has('containers')) pending.catalogs.add('volumes');
       for (const what of ['images', 'containers', 'volumes'] as const) {
-        if (pending.catalogs.delete(what)) events.push(rereadCatalog(store, what));
+        if (pending.catalogs.delete(what)) outbox.push(rereadCatalog(store, what));
       }
       syncUpperWatches();
     }
-    if (events.length) onEvents(events);
+    const now = performance.now();
+    if (outbox.length && (!pending.uppers.size || now - lastEmit >= EMIT_MS)) {
+      const events = outbox;
+      outbox = [];
+      lastEmit = now;
+      onEvents(events);
+    }
   };
 
   const syncUpperWatches = () => {
@@ -133,7 +145,10 @@ export function watchStore(store: DockerStore, onEvents: (events: StoreEvent[]) 
   return {
     ready,
     async close() {
-      if (timer) clearTimeout(timer);
+      if (timer) {
+        clearTimeout(timer as NodeJS.Timeout);
+        clearImmediate(timer as NodeJS.Immediate);
+      }
       await Promise.all([catalog.close(), uppers.close()]);
     },
   };
