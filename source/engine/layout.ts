@@ -11,6 +11,8 @@ import {join} from 'node:path';
 import type {Readable} from 'node:stream';
 import {applyLayerTar, writeLayerTar} from './layer-tar.js';
 import {tarSplitWriter} from './layout-tarsplit.js';
+import {directorySize} from '../store/du.js';
+import {Problems} from '../store/problems.js';
 
 export const MARKER_FILE = 'layerscope-root.json';
 export const TOOL_VERSION = '0.1.0';
@@ -186,27 +188,13 @@ function randomBase32Id(): string {
 }
 
 /** What Docker records as a layer's size: lstat sizes of non-directories, each inode once. */
-export async function diffSize(dir: string): Promise<number> {
-  const seen = new Set<string>();
-  let total = 0;
-  const walk = async (d: string): Promise<void> => {
-    for (const ent of await fsp.readdir(d, {withFileTypes: true})) {
-      const path = join(d, ent.name);
-      const st = await fsp.lstat(path, {bigint: true});
-      if (st.isDirectory()) {
-        await walk(path);
-        continue;
-      }
-      const key = `${st.dev}:${st.ino}`;
-      if (st.nlink > 1n) {
-        if (seen.has(key)) continue;
-        seen.add(key);
-      }
-      total += Number(st.size);
-    }
-  };
-  await walk(dir);
-  return total;
+export function diffSize(dir: string): number {
+  // The reader's measure (store/du.ts), so the engine records exactly what the reader compares with.
+  const problems = new Problems();
+  const size = directorySize(dir, problems);
+  const first = problems.list[0];
+  if (first) throw new Error(`${first.item}: ${first.message}`);
+  return size;
 }
 
 async function cacheIdOfChain(root: string, chainId: string | undefined): Promise<string | undefined> {
@@ -230,7 +218,7 @@ async function commitLayer(root: string, layer: LayerDir, parentChainId: string 
     return existing;
   }
   await fsp.writeFile(join(layer.dir, 'committed'), '', {mode: 0o600});
-  const size = await diffSize(layer.diffDir);
+  const size = diffSize(layer.diffDir);
   const tmp = join(p.layerTmp, `write-${randomBytes(8).toString('hex')}`);
   await fsp.mkdir(tmp, {mode: 0o700});
   await fsp.writeFile(join(tmp, 'diff'), diffId);
