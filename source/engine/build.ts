@@ -9,6 +9,7 @@ import {basename, isAbsolute, join, posix, resolve} from 'node:path';
 import {constants as zlibConstants, gunzipSync} from 'node:zlib';
 import * as tar from 'tar';
 import {parseDockerfile, parseKeyValues, processWords, expandWord, DockerfileError, type Instruction, type Vars} from './dockerfile.js';
+import {CowError, CowView} from './cow.js';
 import {goArch, type Output} from './import.js';
 import {goTime} from './layout-json.js';
 import {assertEngineRoot, chainDiffDirs, newLayerDir, registerLayerDir, removeLayerDir, rootPaths, type LayerDir, type LayerInfo} from './layout.js';
@@ -16,7 +17,6 @@ import {
   childImages, DOCKER_VERSION, emptyContainerConfig, imageChainId, readImageConfig, resolveImage, serializeImageConfig,
   storeImageConfig, tagImage, type ContainerConfig, type ImageConfig,
 } from './layout-image.js';
-import {viewReaddir, viewStat} from './layout-view.js';
 import {runInLayer} from './run.js';
 
 export interface BuildOptions {
@@ -472,15 +472,37 @@ function localSource(root: string): FileSource {
   };
 }
 
+/** An image's merged view, for reading: CowView's lookup (checked against the kernel), nothing written. */
+const imageView = (layers: readonly string[]) => new CowView({upper: layers[0]!, lowers: layers.slice(1)});
+
+/** The layer file that shows at `rel` in the image's merged view (symlinked parents resolved in the image). */
+function viewStat(layers: readonly string[], rel: string): {path: string; st: Stats} | undefined {
+  if (layers.length === 0) return undefined;
+  try {
+    const e = imageView(layers).entry(`/${rel}`);
+    return {path: e.real, st: e.stats};
+  } catch (err) {
+    if (err instanceof CowError) return undefined;
+    throw err;
+  }
+}
+
 function imageSource(layers: string[]): FileSource {
   return {
     realOwners: true,
     async stat(rel) {
-      const e = await viewStat(layers, rel);
+      const e = viewStat(layers, rel);
       if (!e) throw new Error(`${rel}: no such file or directory in the source image`);
       return e;
     },
-    readdir: (rel) => viewReaddir(layers, rel),
+    readdir: async (rel) => {
+      try {
+        return layers.length ? imageView(layers).readdir(`/${rel}`) : [];
+      } catch (err) {
+        if (err instanceof CowError) return [];
+        throw err;
+      }
+    },
   };
 }
 
@@ -548,7 +570,7 @@ async function ensureDir(layer: string, image: string[], abs: string): Promise<v
     const here = await fsp.lstat(target).catch(() => undefined);
     if (here?.isDirectory()) continue;
     if (here) await fsp.rm(target, {recursive: true});
-    const below = await viewStat(image, rel);
+    const below = viewStat(image, rel);
     await fsp.mkdir(target);
     const keep = below?.st.isDirectory();
     await fsp.chmod(target, keep ? below!.st.mode & 0o7777 : 0o755);
@@ -559,7 +581,7 @@ async function ensureDir(layer: string, image: string[], abs: string): Promise<v
 async function isDirInView(layer: string, image: string[], abs: string): Promise<boolean> {
   const here = await fsp.lstat(join(layer, abs)).catch(() => undefined);
   if (here) return here.isDirectory();
-  return (await viewStat(image, abs))?.st.isDirectory() ?? false;
+  return viewStat(image, abs)?.st.isDirectory() ?? false;
 }
 
 /** Copy one entry (recursively for directories) with mode and times kept, owned by root unless preserved. */

@@ -101,6 +101,12 @@ export class CowView {
     return this.#existing(path, false, 'lstat').entry.stats;
   }
 
+  /** The layer file that shows at `path` (a final symlink is not followed), for reading it in place. */
+  entry(path: string): {real: string; stats: Stats} {
+    const {entry} = this.#existing(path, false, 'lstat');
+    return {real: entry.real, stats: entry.stats};
+  }
+
   readlink(path: string): string {
     const {entry} = this.#existing(path, false, 'readlink');
     if (!entry.stats.isSymbolicLink()) throw new CowError('EINVAL', 'readlink', path);
