@@ -14,7 +14,7 @@ import {isRoot, REAL_A} from '../helpers/real-store.js';
 const tmp = mkdtempSync(join(tmpdir(), 'layerscope-save-'));
 afterAll(() => rmSync(tmp, {recursive: true, force: true}));
 
-describe.skipIf(!isRoot)('save after load (whiteouts need root)', () => {
+describe.skipIf(!isRoot)(`save after load${isRoot ? '' : ' (skipped: loading whiteouts needs root for mknod)'}`, () => {
   it('re-creates Docker\'s own docker save archives byte for byte', async () => {
     const root = join(tmp, 'loaded');
     await load({root, archive: join(REAL_A, 'myapps.docker-archive.tar')});
@@ -26,7 +26,7 @@ describe.skipIf(!isRoot)('save after load (whiteouts need root)', () => {
   });
 });
 
-describe.skipIf(!isRoot)('a built image in a real dockerd', () => {
+describe.skipIf(!isRoot)(`a built image in a real dockerd${isRoot ? '' : ' (skipped: dockerd needs root)'}`, () => {
   let daemon: Daemon | string = 'not started';
   const tag = `layerscope-save-test:${randomBytes(4).toString('hex')}`;
   beforeAll(async () => {
@@ -39,10 +39,7 @@ describe.skipIf(!isRoot)('a built image in a real dockerd', () => {
   });
 
   it('docker load accepts our archive and docker run starts it', async (ctx) => {
-    if (typeof daemon === 'string') {
-      console.log(`dockerd integration skipped: ${daemon}`);
-      return ctx.skip();
-    }
+    if (typeof daemon === 'string') return ctx.skip(`no dockerd: ${daemon}`);
     const root = join(tmp, 'built');
     const base = join(tmp, 'base');
     mkdirSync(base);
@@ -61,6 +58,3 @@ describe.skipIf(!isRoot)('a built image in a real dockerd', () => {
   }, 120_000);
 });
 
-describe.skipIf(isRoot)('save tests', () => {
-  it('are skipped', () => console.log('save tests skipped: loading whiteouts (mknod) and dockerd need root'));
-});
