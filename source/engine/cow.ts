@@ -249,7 +249,15 @@ export class CowView {
     const dest = this.#upperPath(to);
     // What is left of the target in upper is a file, or a directory holding nothing but whiteouts.
     if (upperOf(target)) rmSync(dest, {recursive: true});
-    else if (target.upperWhiteout) unlinkSync(dest);
+    else if (target.upperWhiteout && whiteout) {
+      // The kernel swaps the names (RENAME_EXCHANGE): the target's whiteout, owner and all, moves
+      // to the source instead of a new one being made there.
+      const parked = `${dest}.layerscope-exchange`;
+      renameSync(dest, parked);
+      renameSync(real, dest);
+      renameSync(parked, real);
+      return;
+    } else if (target.upperWhiteout) unlinkSync(dest);
     renameSync(real, dest);
     if (whiteout) makeWhiteout(real, 'by-rename');
   }
