@@ -141,7 +141,8 @@ export function watchStore(store: DockerStore, onEvents: (events: StoreEvent[]) 
   uppers.on('error', problems);
 
   syncUpperWatches();
-  const ready = Promise.all([once(catalog), once(uppers)]).then(() => undefined);
+  // chokidar says `ready` only once it was given paths: a root with no containers has none yet.
+  const ready = Promise.all([once(catalog), upperDirs.size ? once(uppers) : undefined]).then(() => undefined);
   return {
     ready,
     async close() {

@@ -104,3 +104,37 @@ describe.skipIf(!canExtract)(`watchStore on real-store-a (${canExtract ? 'extrac
     expect(store.images.get(id!)?.tags).toEqual(['localbase:1']);
   });
 });
+
+describe.skipIf(!canExtract)(`watchStore on a root with no containers (${canExtract ? 'extracted' : skipReason})`, () => {
+  afterAll(cleanupExtracted);
+
+  it('is ready, and follows the first container that appears', async () => {
+    const root = extractRealStoreA();
+    const web1 = '98b1f504b67f10543133c65a6a6907e87523cd17006948bf882d44ce76b549b2';
+    const saved = join(root, 'saved-web1');
+    mkdirSync(saved);
+    // only web1 comes back later; the others go for good
+    renameSync(join(root, 'containers', web1), join(saved, 'c'));
+    for (const id of ['5ecf1004ef2ac5389a5466e52c1088ff8816063d9e7150669eb8dcb039c34fca', 'c081e3fa965567818f886ff88fbbeba1d5de53301f21fd55264c3a3febd64e07']) {
+      rmSync(join(root, 'containers', id), {recursive: true});
+    }
+    const store = openStore(root);
+    expect(store.containers).toEqual([]);
+    const batches: StoreEvent[][] = [];
+    const watcher = watchStore(store, (events) => batches.push(events));
+    try {
+      await Promise.race([watcher.ready, new Promise((_, reject) => setTimeout(() => reject(new Error('watch never ready')), 5000))]);
+      cpSync(join(saved, 'c'), join(root, 'containers', web1), {recursive: true});
+      await nextEvents(batches, (e) => e.kind === 'containers' && e.added.includes(web1));
+      // its writable layer is watched from now on
+      lines(store, 'web1');
+      const upper = store.layers.get(findContainer(store, 'web1')!.rwLayer!)!.dir;
+      await new Promise((r) => setTimeout(r, 300));
+      writeFileSync(join(upper, 'fresh.txt'), 'new\n');
+      await nextEvents(batches, (e) => e.kind === 'upper' && e.path === '/fresh.txt');
+      expect(lines(store, 'web1')).toContain('A /fresh.txt');
+    } finally {
+      await watcher.close();
+    }
+  });
+});
