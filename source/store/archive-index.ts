@@ -3,11 +3,13 @@
 // kept; layer tars, plain or gzip, are walked as they stream by, so all layers are indexed in
 // the same pass without extracting anything or holding file contents.
 import {createHash, type Hash} from 'node:crypto';
-import {open, stat} from 'node:fs/promises';
+import {stat} from 'node:fs/promises';
 import {posix} from 'node:path';
 import {createGunzip} from 'node:zlib';
 import {LayerBuilder, entryNames, type LayerIndex} from './archive-layer.js';
+import {hashEntries} from './archive-hash.js';
 import {TarError, TarWalker, type DataSink} from './archive-tar.js';
+import {readChunks} from './chunks.js';
 import type {Problems} from './problems.js';
 
 export type Compression = 'none' | 'gzip';
@@ -44,7 +46,8 @@ function startsWith(buf: Buffer, magic: number[]): boolean {
  * hashed once: for an uncompressed layer that digest is also its diff id.
  */
 class BlobSink implements DataSink {
-  private readonly hash = createHash('sha256');
+  /** Absent when another thread hashes the stored bytes (see archive-hash.ts). */
+  private readonly hash?: Hash;
   /** The first bytes, copied, while fewer than a block have come. */
   private head?: Buffer;
   private route?: DataSink;
@@ -55,10 +58,12 @@ class BlobSink implements DataSink {
   private compression: Compression = 'none';
   private error?: string;
 
-  constructor(readonly blob: Blob, private readonly label: string, private readonly problems: Problems) {}
+  constructor(readonly blob: Blob, private readonly label: string, private readonly problems: Problems, hashHere: boolean) {
+    if (hashHere) this.hash = createHash('sha256');
+  }
 
   write(chunk: Buffer): void | Promise<void> {
-    this.hash.update(chunk);
+    this.hash?.update(chunk);
     if (this.route) return this.route.write(chunk);
     const head = this.head ? Buffer.concat([this.head, chunk]) : chunk;
     if (head.length < 512) {
@@ -72,9 +77,10 @@ class BlobSink implements DataSink {
   async end(): Promise<void> {
     if (!this.route) await this.decide(this.head ?? Buffer.alloc(0));
     await this.route!.end();
-    this.blob.digest = `sha256:${this.hash.digest('hex')}`;
+    if (this.hash) this.blob.digest = `sha256:${this.hash.digest('hex')}`;
     if (this.json) this.blob.json = Buffer.concat(this.json);
     if (this.builder) {
+      // An uncompressed layer's diff id is its digest, which may still be on its way (setDigest).
       const diffId = this.diffHash ? `sha256:${this.diffHash.digest('hex')}` : this.blob.digest;
       this.blob.layer = {...this.builder.finish(), diffId, compression: this.compression};
     }
@@ -161,8 +167,35 @@ class BlobSink implements DataSink {
   }
 }
 
-/** Index every entry of an archive file in one pass. Entries with unsafe names are refused. */
+/** A digest computed elsewhere; an uncompressed layer's diff id is the same digest. */
+function setDigest(blob: Blob, digest: string): void {
+  blob.digest = digest;
+  if (blob.layer?.compression === 'none') blob.layer.diffId = digest;
+}
+
+/**
+ * Index every entry of an archive file in one pass. Entries with unsafe names are refused. The
+ * stored bytes are hashed on a worker thread reading the same file, in parallel with the walk.
+ */
 export async function indexArchive(path: string, problems: Problems): Promise<Map<string, Blob>> {
+  const hashing = hashEntries(path);
+  try {
+    const blobs = await walkArchive(path, problems, !hashing);
+    if (hashing) {
+      const digests = await hashing.digests;
+      for (const blob of new Set(blobs.values())) {
+        const digest = digests.get(blob.offset);
+        if (!digest) throw new Error(`${path}:${blob.name}: the hashing thread did not see this entry (the archive changed while it was read?)`);
+        setDigest(blob, digest);
+      }
+    }
+    return blobs;
+  } finally {
+    hashing?.stop();
+  }
+}
+
+async function walkArchive(path: string, problems: Problems, hashHere: boolean): Promise<Map<string, Blob>> {
   const blobs = new Map<string, Blob>();
   const aliases = new Map<string, string>();
   let current: string | undefined;
@@ -188,7 +221,7 @@ export async function indexArchive(path: string, problems: Problems): Promise<Ma
     if (blobs.has(name)) problems.add(`${path}:${e.path}`, 'duplicate entry; the later one is used');
     const blob: Blob = {name, file: path, offset: e.offset, size: e.size, digest: ''};
     blobs.set(name, blob);
-    return new BlobSink(blob, `${path}:${name}`, problems);
+    return new BlobSink(blob, `${path}:${name}`, problems, hashHere);
   });
   try {
     await readChunks(path, (chunk, first) => {
@@ -213,37 +246,8 @@ export async function indexArchive(path: string, problems: Problems): Promise<Ma
 export async function indexBlobFile(dir: string, name: string, problems: Problems): Promise<Blob> {
   const file = `${dir}/${name}`;
   const blob: Blob = {name, file, offset: 0, size: (await stat(file)).size, digest: ''};
-  const sink = new BlobSink(blob, `${dir}:${name}`, problems);
+  const sink = new BlobSink(blob, `${dir}:${name}`, problems, true);
   await readChunks(file, (chunk) => sink.write(chunk));
   await sink.end();
   return blob;
-}
-
-/** Big reads: per-read overhead, not bandwidth, is what small stream chunks cost. */
-const CHUNK = 2 << 20;
-
-/**
- * Hand a file's bytes to `use` in order, in large chunks read into two buffers in turn: the
- * next read runs while `use` works on the current chunk. A chunk is reused once `use` (and the
- * promise it returned) is done with it.
- */
-async function readChunks(file: string, use: (chunk: Buffer, first: boolean) => void | Promise<void>): Promise<void> {
-  const handle = await open(file, 'r');
-  const buffers = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
-  let pos = 0;
-  let next: Promise<{bytesRead: number}> | undefined = handle.read(buffers[0]!, 0, CHUNK, 0);
-  try {
-    for (let i = 0; ; i ^= 1) {
-      const {bytesRead} = await next;
-      next = undefined;
-      if (bytesRead === 0) return;
-      const first = pos === 0;
-      pos += bytesRead;
-      next = handle.read(buffers[i ^ 1]!, 0, CHUNK, pos);
-      await use(buffers[i]!.subarray(0, bytesRead), first);
-    }
-  } finally {
-    await next?.catch(() => undefined);
-    await handle.close();
-  }
 }

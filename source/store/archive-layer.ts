@@ -1,6 +1,6 @@
 // One layer tar (OCI / docker save form) turned into a change set: `.wh.NAME` entries become
-// whiteouts, `.wh..wh..opq` marks its directory opaque. Metadata only: for each regular file the
-// index keeps where its bytes are in the (uncompressed) layer tar, never the bytes.
+// whiteouts, `.wh..wh..opq` marks its directory opaque. Metadata only: each regular file's node
+// keeps where its bytes are in the (uncompressed) layer tar (`LayerNode.data`), never the bytes.
 import {S_IFMT, type Kind, type LayerNode, type Meta} from '../tree/entry.js';
 import type {TarEntry} from './archive-tar.js';
 import type {Problems} from './problems.js';
@@ -8,16 +8,8 @@ import type {Problems} from './problems.js';
 export const WH_PREFIX = '.wh.';
 export const WH_OPAQUE = '.wh..wh..opq';
 
-/** Where a regular file's bytes are, from the start of the uncompressed layer tar. */
-export interface FileRef {
-  offset: number;
-  size: number;
-}
-
 export interface LayerIndex {
   tree: LayerNode;
-  /** Regular files with data, by absolute path ('/etc/passwd'). Hard links are resolved through `meta.target`. */
-  files: Map<string, FileRef>;
   /** The layer's size as Docker measures an applied layer (`docker history`, `docker images`): regular
    * files once per inode plus symlink targets' lengths. */
   size: number;
@@ -85,9 +77,8 @@ function simplePath(raw: string): string | undefined {
 
 export class LayerBuilder {
   private readonly root: LayerNode = {name: '', meta: impliedDir(), children: new Map()};
-  private readonly files = new Map<string, FileRef>();
-  /** Entries the tar named explicitly, to tell duplicates from implied parents. */
-  private readonly named = new Set<string>();
+  /** Directories made for a parent the tar had not named (yet): naming them later is no duplicate. */
+  private readonly implied = new Set<LayerNode>();
   private size = 0;
   private entries = 0;
   /** The last parent directory looked up: a tar lists a directory's entries together. */
@@ -117,17 +108,16 @@ export class LayerBuilder {
       return;
     }
     if (name.startsWith(WH_PREFIX + WH_PREFIX)) return; // AUFS bookkeeping, not content
-    if (this.named.has(path)) {
-      this.problems.add(`${this.label}:${e.path}`, 'duplicate entry; the later one is used');
-      this.files.delete(path);
-    }
-    this.named.add(path);
     if (name.startsWith(WH_PREFIX)) {
       const real = name.slice(WH_PREFIX.length);
+      const existing = parent.children!.get(real);
+      if (existing?.whiteout) this.duplicate(e);
       // A real entry of the same name wins over its whiteout, as when a tar is applied.
-      if (!parent.children!.get(real) || parent.children!.get(real)!.whiteout) parent.children!.set(real, {name: real, meta: this.meta(e, 'file'), whiteout: true});
+      if (!existing || existing.whiteout) parent.children!.set(real, {name: real, meta: this.meta(e, 'file'), whiteout: true});
       return;
     }
+    const existing = parent.children!.get(name);
+    if (existing && !existing.whiteout && !this.implied.has(existing)) this.duplicate(e);
     const meta = this.meta(e, kind);
     if (e.type === 'Link') {
       const target = this.linkTarget(e, path);
@@ -136,23 +126,24 @@ export class LayerBuilder {
     } else if (kind === 'symlink') {
       meta.target = e.linkpath;
       if (escapes(path, e.linkpath)) this.problems.add(`${this.label}:${e.path}`, `symbolic link points outside the root (${e.linkpath})`);
-    } else if (kind === 'file' && e.size > 0) {
-      this.files.set(path, {offset: e.offset, size: e.size});
     }
-    const existing = parent.children!.get(name);
     const node: LayerNode = {name, meta};
     if (kind === 'dir') {
       node.children = existing?.children ?? new Map();
       if (existing?.opaque) node.opaque = true;
-    } else if (existing?.children) {
-      this.dropFiles(path);
+    } else if (kind === 'file' && e.type !== 'Link' && e.size > 0) {
+      node.data = e.offset;
     }
     if (kind === 'dir' || existing?.children) this.cachedPath = undefined; // a directory node was replaced
     parent.children!.set(name, node);
   }
 
   finish(): LayerIndex {
-    return {tree: this.root, files: this.files, size: this.size, entries: this.entries};
+    return {tree: this.root, size: this.size, entries: this.entries};
+  }
+
+  private duplicate(e: TarEntry): void {
+    this.problems.add(`${this.label}:${e.path}`, 'duplicate entry; the later one is used');
   }
 
   private meta(e: TarEntry, kind: Kind): Meta {
@@ -203,6 +194,7 @@ export class LayerBuilder {
         let child = node.children!.get(name);
         if (!child || child.meta.kind !== 'dir' || child.whiteout) {
           child = {name, meta: impliedDir(), children: new Map()};
+          this.implied.add(child);
           node.children!.set(name, child);
         }
         node = child;
@@ -211,10 +203,6 @@ export class LayerBuilder {
     this.cachedPath = path;
     this.cachedDir = node;
     return node;
-  }
-
-  private dropFiles(prefix: string): void {
-    for (const path of this.files.keys()) if (path.startsWith(`${prefix}/`)) this.files.delete(path);
   }
 }
 

@@ -7,7 +7,7 @@ import {join} from 'node:path';
 import {Readable, pipeline} from 'node:stream';
 import {createGunzip} from 'node:zlib';
 import {lookup, type LayerNode} from '../tree/entry.js';
-import {entryNames, type FileRef} from './archive-layer.js';
+import {entryNames} from './archive-layer.js';
 import {indexArchive, indexBlobFile, type Blob} from './archive-index.js';
 import {imageFromConfig, type RawImage} from './imagedb.js';
 import {chainIds} from './layerdb.js';
@@ -98,8 +98,9 @@ export class ArchiveStore extends LayerStore {
     const node = lookup(this.tree(layerId), path);
     if (!node || node.whiteout || node.meta.kind !== 'file') throw new Error(`${path}: not a regular file in layer ${shortId(layerId)}`);
     const blob = this.layerBlob(layer);
-    const ref = blob.layer!.files.get(node.meta.target ?? path);
-    return ref ? rangeStream(blob, ref) : Readable.from([]);
+    // A hard link's bytes are its target's, an earlier file of the same layer.
+    const file = node.meta.target ? lookup(this.tree(layerId), node.meta.target) : node;
+    return file?.data !== undefined ? rangeStream(blob, file.data, file.meta.size) : Readable.from([]);
   }
 
   private layerBlob(layer: Layer): Blob {
@@ -235,14 +236,14 @@ function parseJson<T>(buf: Buffer, item: string, problems: Problems): T | undefi
 }
 
 /** A file's bytes: a direct range of an uncompressed layer, or a window of a gunzipped one. */
-function rangeStream(blob: Blob, ref: FileRef): Readable {
+function rangeStream(blob: Blob, offset: number, size: number): Readable {
   if (blob.layer!.compression === 'none') {
-    const start = blob.offset + ref.offset;
-    return createReadStream(blob.file, {start, end: start + ref.size - 1});
+    const start = blob.offset + offset;
+    return createReadStream(blob.file, {start, end: start + size - 1});
   }
   const raw = createReadStream(blob.file, {start: blob.offset, end: blob.offset + blob.size - 1});
   const gunzip = pipeline(raw, createGunzip(), () => {});
-  return Readable.from(window(gunzip, ref.offset, ref.size));
+  return Readable.from(window(gunzip, offset, size));
 }
 
 async function* window(source: Readable, start: number, size: number): AsyncGenerator<Buffer> {

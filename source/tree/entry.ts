@@ -31,6 +31,8 @@ export interface LayerNode {
   /** An opaque directory: hides everything below it in lower layers. */
   opaque?: boolean;
   children?: Map<string, LayerNode>;
+  /** A regular file read from a layer tar: where its bytes start in the uncompressed tar. */
+  data?: number;
 }
 
 /** One entry of a merged view. `layer` is the index (bottom = 0) of the layer it comes from. */

@@ -12,6 +12,7 @@ import {walk, type LayerNode} from '../../source/tree/entry.js';
 import {REAL_A} from '../helpers/real-store.js';
 import {cleanupTemp, classicArchive, listing, manifestOf, member, ociLayoutFromClassic, tarDir, tarOf, tempDir} from './archive-fixtures.js';
 
+const DIST_ARCHIVE = join(import.meta.dirname, '../../dist/store/archive.js');
 const COWLAB = join(REAL_A, 'cowlab.docker-archive.tar');
 const MYAPPS = join(REAL_A, 'myapps.docker-archive.tar');
 const oracle = <T>(name: string) => JSON.parse(readFileSync(join(REAL_A, name), 'utf8')) as T;
@@ -54,6 +55,18 @@ describe('docker save archives vs Docker', () => {
       expect(image.tags).toEqual(want!.RepoTags);
       expect(image.diffIds).toEqual(want!.RootFS.Layers);
       expect(image.size).toBe(want!.Size);
+    });
+
+    it(`${tag}: the compiled store hashes on a worker thread and gets the same ids`, async () => {
+      // dist/ has the hashing worker; the TypeScript sources hash on the calling thread.
+      const {ArchiveStore: Compiled} = (await import(DIST_ARCHIVE)) as {ArchiveStore: typeof ArchiveStore};
+      const store = await Compiled.open(archive);
+      expect(store.problemList).toEqual([]);
+      const [want] = oracle<Inspect[]>(`inspect-image-${name}.json`);
+      const image = findImage(store, tag)!;
+      expect(image.id).toBe(want!.Id);
+      expect(image.diffIds).toEqual(want!.RootFS.Layers);
+      expect(image.diffIds).toEqual(image.layers.map((id) => store.layers.get(id)!.diffId));
     });
 
     it(`${tag}: history rows equal docker history (CreatedBy, Size)`, async () => {
