@@ -1,7 +1,8 @@
 // Overlay merge of change sets into persistent merged trees: a layer copies only the
-// directories it touches, so merged views at every layer of every image share memory
-// and a diff between two views can skip shared subtrees by identity.
-import type {LayerNode, MergedNode} from './entry.js';
+// directories it touches (and only when they are first looked at), so merged views at every
+// layer of every image share memory and a diff between two views can skip shared subtrees by
+// identity.
+import type {LayerNode, MergedNode, Meta} from './entry.js';
 
 /** An empty root directory, the merged view below the first layer. */
 export function emptyRoot(): MergedNode {
@@ -15,23 +16,46 @@ export function emptyRoot(): MergedNode {
 
 /** The merged view of `layer` (index `index`) over `below`, with overlayfs rules. */
 export function mergeLayer(below: MergedNode, layer: LayerNode, index: number): MergedNode {
-  return applyDir(below, layer, index);
+  return new MergedDir(below, layer, index);
 }
 
-function applyDir(below: MergedNode | undefined, dir: LayerNode, index: number): MergedNode {
-  const inherit = below?.children && !dir.opaque ? below.children : undefined;
-  const children = new Map(inherit);
-  for (const [name, child] of dir.children ?? []) {
-    const merged = apply(inherit?.get(name), child, index);
-    if (merged) children.set(name, merged);
-    else children.delete(name);
+/**
+ * A directory of a merged view whose children are worked out on first use: a view costs nothing
+ * until it is looked at, and then only the directories looked at. Children the layer does not
+ * touch are the nodes of the view below, shared by identity.
+ */
+class MergedDir implements MergedNode {
+  readonly name: string;
+  readonly meta: Meta;
+  private below: MergedNode | undefined;
+  private dir: LayerNode | undefined;
+  private built: Map<string, MergedNode> | undefined;
+
+  constructor(below: MergedNode | undefined, dir: LayerNode, readonly layer: number) {
+    this.name = dir.name;
+    this.meta = dir.meta;
+    this.below = below;
+    this.dir = dir;
   }
-  return {name: dir.name, meta: dir.meta, layer: index, children};
+
+  get children(): Map<string, MergedNode> {
+    if (this.built) return this.built;
+    const dir = this.dir!;
+    const inherit = this.below?.children && !dir.opaque ? this.below.children : undefined;
+    const children = new Map(inherit);
+    for (const [name, child] of dir.children ?? []) {
+      const merged = apply(inherit?.get(name), child, this.layer);
+      if (merged) children.set(name, merged);
+      else children.delete(name);
+    }
+    this.below = this.dir = undefined; // what is built no longer needs them
+    return (this.built = children);
+  }
 }
 
 function apply(below: MergedNode | undefined, node: LayerNode, index: number): MergedNode | undefined {
   if (node.whiteout) return undefined;
-  if (node.meta.kind === 'dir') return applyDir(below?.meta.kind === 'dir' ? below : undefined, node, index);
+  if (node.meta.kind === 'dir') return new MergedDir(below?.meta.kind === 'dir' ? below : undefined, node, index);
   return {name: node.name, meta: node.meta, layer: index};
 }
 
