@@ -42,7 +42,7 @@ if (mode === 'first') {
 } else if (mode === 'index') {
   const {DockerStore} = await import('../dist/store/store.js');
   const store = new DockerStore(path);
-  await store.indexAll({views: true}); // every layer on both cores, views merged as chains complete
+  await store.indexAll(); // every layer on both cores
   let entries = 0;
   for (const id of store.layers.keys()) entries += count(store.tree(id)) - 1;
   for (const image of store.images.values()) store.merged(image.layers.at(-1));

@@ -125,7 +125,9 @@ if (ONLY.has('open') || ONLY.has('memory')) {
       const floor = (f1 + f2) / 2;
       floors.push(floor);
       first.push({ms: a.wallMs, ratio: a.wallMs / floor});
-      index.push({ms: b.wallMs, ratio: b.wallMs / floor, rss: b.maxRssMB, entries: b.entries, problems: b.problems, walk: b.walkMs, merged: b.mergedEntries});
+      // The probe reads every merged view in full after its index is complete, before it exits.
+      const indexMs = b.wallMs - b.walkMs;
+      index.push({ms: indexMs, ratio: indexMs / floor, rss: b.maxRssMB, entries: b.entries, problems: b.problems, walk: b.walkMs, walkRatio: b.wallMs / floor, merged: b.mergedEntries});
       if (b.problems) notes.push(`${size.label}: the store reported ${b.problems} problems`);
     }
     const res = {
@@ -137,6 +139,7 @@ if (ONLY.has('open') || ONLY.has('memory')) {
       indexRatio: median(index.map((x) => x.ratio)),
       rss: Math.max(...index.map((x) => x.rss)),
       walk: median(index.map((x) => x.walk)),
+      walkRatio: median(index.map((x) => x.walkRatio)),
       merged: index[0].merged,
     };
     indexResults.set(size.label, res);
@@ -144,7 +147,7 @@ if (ONLY.has('open') || ONLY.has('memory')) {
       const gated = size.label !== '10k';
       row(`first screen, ${size.label} (${res.entries} entries)`, fmtMs(res.first), fmtMs(res.floor), fmtX(res.firstRatio), gated ? '≤ 2×' : 'info', gated ? res.firstRatio <= 2 : undefined);
       row(`complete index, ${size.label}`, fmtMs(res.index), fmtMs(res.floor), fmtX(res.indexRatio), gated ? '≤ 2×' : 'info', gated ? res.indexRatio <= 2 : undefined);
-      row(`  (info) then every merged view read in full (${res.merged} entries)`, `+${fmtMs(res.walk)}`, '-', '-', 'info', undefined);
+      row(`  (info) + every merged view then read in full (${res.merged} entries); ratio of both`, `+${fmtMs(res.walk)}`, fmtMs(res.floor), fmtX(res.walkRatio), 'info', undefined);
     }
   }
   const a = indexResults.get('100k');
@@ -179,14 +182,16 @@ if (ONLY.has('archive')) {
     const a = probe('archive', archive);
     const f2 = tarFloor(archive);
     const outer = tarOuter(archive);
-    res.push({ms: a.wallMs, floor: (f1 + f2) / 2, ratio: a.wallMs / ((f1 + f2) / 2), rss: a.maxRssMB, outer, problems: a.problems, walk: a.walkMs, merged: a.mergedEntries});
+    const floor = (f1 + f2) / 2;
+    const ms = a.wallMs - a.walkMs; // as for the index: the full read of the merged views comes after
+    res.push({ms, floor, ratio: ms / floor, rss: a.maxRssMB, outer, problems: a.problems, walk: a.walkMs, walkRatio: a.wallMs / floor, merged: a.mergedEntries});
     if (a.problems) notes.push(`archive: ${a.problems} problems`);
   }
   const ratio = median(res.map((x) => x.ratio));
   row('archive index, 100k (vs tar -tv of every layer)', fmtMs(median(res.map((x) => x.ms))), fmtMs(median(res.map((x) => x.floor))), fmtX(ratio), '≤ 1.5×', ratio <= 1.5);
   const outer = median(res.map((x) => x.outer));
   const ratioOuter = median(res.map((x) => x.ms / x.outer));
-  row(`  (info) then every image's merged view read in full (${res[0].merged} entries)`, `+${fmtMs(median(res.map((x) => x.walk)))}`, '-', '-', 'info', undefined);
+  row(`  (info) + every image's merged view then read in full (${res[0].merged} entries); ratio of both`, `+${fmtMs(median(res.map((x) => x.walk)))}`, fmtMs(median(res.map((x) => x.floor))), fmtX(median(res.map((x) => x.walkRatio))), 'info', undefined);
   row('  (info) vs tar -tvf of the outer archive only', fmtMs(median(res.map((x) => x.ms))), fmtMs(outer), fmtX(ratioOuter), 'info', undefined);
   if (ONLY.has('memory')) row('peak RSS, archive index, 100k', `${Math.max(...res.map((x) => x.rss)).toFixed(0)} MB`, '-', '-', '< 300 MB', Math.max(...res.map((x) => x.rss)) < 300);
 }

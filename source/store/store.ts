@@ -187,26 +187,14 @@ export class DockerStore extends LayerStore {
 
   /**
    * Read every layer not read yet, on both cores when the compiled worker is available. With
-   * `background`, only the worker reads, so this thread stays free for the UI. With `views`, the
-   * merged view of every layer is built as soon as its chain is read, while the rest is still read.
+   * `background`, only the worker reads, so this thread stays free for the UI.
    */
-  async indexAll(opts: {background?: boolean; views?: boolean; signal?: AbortSignal; onProgress?: (done: number, total: number) => void} = {}): Promise<void> {
-    // Bottom layers first, so views can be merged while upper layers are still being read.
+  async indexAll(opts: {background?: boolean; signal?: AbortSignal; onProgress?: (done: number, total: number) => void} = {}): Promise<void> {
+    // Bottom layers first: the ones most images share are ready soonest.
     const depth = new Map([...this.layers.keys()].map((id) => [id, this.chain(id).length]));
     const todo = [...this.layers.values()].filter((l) => !this.cachedTree(l.id)).sort((a, b) => depth.get(a.id)! - depth.get(b.id)!);
-    const unmerged = opts.views ? [...this.layers.values()].sort((a, b) => depth.get(a.id)! - depth.get(b.id)!) : [];
     let done = 0;
-    const ready = (): void => {
-      opts.onProgress?.(++done, todo.length);
-      // Merge every layer whose whole chain is read (parents come first in `unmerged`).
-      for (let i = 0; i < unmerged.length; ) {
-        const layer = unmerged[i]!;
-        if (this.chain(layer.id).every((l) => this.cachedTree(l.id))) {
-          this.merged(layer.id);
-          unmerged.splice(i, 1);
-        } else i++;
-      }
-    };
+    const ready = (): void => opts.onProgress?.(++done, todo.length);
     if (!parallelScanAvailable() || (todo.length < 2 && !opts.background)) {
       for (const layer of todo) {
         this.tree(layer.id);

@@ -54,7 +54,9 @@ export function watchStore(store: DockerStore, onEvents: (events: StoreEvent[]) 
   let timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
 
   const catalog = watch(
-    [containersDir, mountsDir, join(image, 'imagedb', 'content', 'sha256'), join(image, 'layerdb', 'sha256'), join(image, 'repositories.json'), join(root, 'volumes')],
+    // repositories.json through its directory: Docker replaces it by a rename each time, and a
+    // watch on the file itself follows the old inode.
+    [containersDir, mountsDir, join(image, 'imagedb', 'content', 'sha256'), join(image, 'layerdb', 'sha256'), image, join(root, 'volumes')],
     {ignoreInitial: true, atomic: false, followSymlinks: false, depth: 1, ignored: (path) => ignoredCatalogPath(root, image, path)},
   );
   const uppers = watch([], {ignoreInitial: true, atomic: false, followSymlinks: false});
@@ -175,9 +177,11 @@ function catalogOf(root: string, image: string, file: string): Catalog | undefin
   return undefined;
 }
 
-/** Inside a container's directory only its config matters (its log is written all the time). */
+/** What the catalog watcher skips: in a container's directory all but its config (its log is written all the time), and more below. */
 function ignoredCatalogPath(root: string, image: string, path: string): boolean {
   const parent = dirname(path);
+  // In the image directory only repositories.json (its subdirectories are watched on their own).
+  if (parent === image) return basename(path) !== 'repositories.json';
   if (dirname(parent) === join(root, 'containers')) return !CONTAINER_FILES.has(basename(path));
   // volumes/<name>/_data belongs to the volume, not to the catalog.
   if (dirname(parent) === join(root, 'volumes')) return true;

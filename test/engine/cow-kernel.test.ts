@@ -5,7 +5,7 @@
 //   LAYERSCOPE_COW_SECONDS=s   time budget for new sequences (default 120: thousands of sequences on this 2-core machine)
 import {mkdirSync, mkdtempSync, rmSync, type Stats} from 'node:fs';
 import {join} from 'node:path';
-import {seeded} from '../helpers/random.js';
+import {FILE_MODES, IDS, int, pick, randomLayer, randomPath, randomTarget, seeded, type Rng} from '../helpers/random.js';
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
 import {CowView, type OpaqueXattr} from '../../source/engine/cow.js';
 import {applyFsOp, type FsOpTarget} from '../../source/engine/fs-op.js';
@@ -25,62 +25,7 @@ import {
 
 const SECONDS = Number(process.env.LAYERSCOPE_COW_SECONDS ?? 120);
 const REPLAY = process.env.LAYERSCOPE_COW_SEED;
-const OLD = 978_307_200; // 2001-01-01: lower files are older than anything the test writes
 const RECENT = Date.now() - 3_600_000;
-
-type Rng = () => number;
-const rng = seeded;
-
-
-const int = (random: Rng, n: number): number => Math.floor(random() * n);
-const pick = <T>(random: Rng, items: readonly T[]): T => items[int(random, items.length)];
-
-const NAMES = ['a', 'b', 'c'];
-const FILE_MODES = [0o644, 0o600, 0o755, 0o4755, 0o2750, 0o444, 0o000];
-const DIR_MODES = [0o755, 0o700, 0o775, 0o1777, 0o2755];
-const IDS = [0, 1000, 1001];
-
-/** Short paths over three names, so layers and operations keep colliding. */
-function randomPath(random: Rng, maxDepth = 3): string {
-  const depth = 1 + Math.min(int(random, maxDepth), int(random, maxDepth));
-  return `/${Array.from({length: depth}, () => pick(random, NAMES)).join('/')}`;
-}
-
-/** Relative targets without "..": they stay inside the view wherever the link moves, so the
- *  kernel (which would resolve ".." and "/" on the host) and CowView must agree. */
-function randomTarget(random: Rng): string {
-  const parts = Array.from({length: 1 + int(random, 2)}, () => pick(random, [...NAMES, 'x']));
-  return (random() < 0.2 ? './' : '') + parts.join('/');
-}
-
-function randomLayer(random: Rng): LayerItem[] {
-  const items: LayerItem[] = [];
-  const kinds = new Map<string, LayerItem['kind']>();
-  const count = 2 + int(random, 12);
-  for (let i = 0; i < count; i++) {
-    const path = randomPath(random);
-    const ancestors = path.split('/').slice(1, -1).map((_, k, parts) => `/${parts.slice(0, k + 1).join('/')}`);
-    if (kinds.has(path) || ancestors.some((dir) => (kinds.get(dir) ?? 'dir') !== 'dir')) continue;
-    for (const dir of ancestors) kinds.set(dir, 'dir');
-    const owner = {uid: pick(random, IDS), gid: pick(random, IDS)};
-    const roll = random();
-    let item: LayerItem;
-    if (roll < 0.25) item = {kind: 'dir', path, mode: pick(random, DIR_MODES), opaque: random() < 0.25, ...owner};
-    else if (roll < 0.55) {
-      const xattrs = random() < 0.3 ? {'user.note': `n${int(random, 9)}`} : undefined;
-      const content = 'x'.repeat(int(random, 6)) + int(random, 100);
-      item = {kind: 'file', path, content, mode: pick(random, FILE_MODES), time: OLD + int(random, 1e6), xattrs, ...owner};
-    } else if (roll < 0.7) item = {kind: 'symlink', path, target: randomTarget(random), time: OLD + int(random, 1e6), ...owner};
-    else if (roll < 0.8) {
-      const files = [...kinds].filter(([, kind]) => kind === 'file').map(([file]) => file);
-      if (files.length === 0) continue;
-      item = {kind: 'hardlink', path, target: pick(random, files)};
-    } else item = {kind: 'whiteout', path};
-    kinds.set(path, item.kind === 'hardlink' ? 'file' : item.kind);
-    items.push(item);
-  }
-  return items;
-}
 
 interface Op {
   readonly argv: string[];
@@ -148,7 +93,7 @@ interface Scenario {
 }
 
 function scenario(seed: number): Scenario {
-  const random = rng(seed);
+  const random = seeded(seed);
   const lowers = Array.from({length: 1 + int(random, 3)}, () => randomLayer(random));
   const upper = random() < 0.3 ? randomLayer(random) : [];
   const ops = Array.from({length: 4 + int(random, 20)}, () => randomOp(random));
