@@ -177,7 +177,7 @@ function catalogOf(root: string, image: string, file: string): Catalog | undefin
   return undefined;
 }
 
-/** What the catalog watcher skips: in a container's directory all but its config (its log is written all the time), and more below. */
+/** Paths the catalog watcher skips (each rule says why). */
 function ignoredCatalogPath(root: string, image: string, path: string): boolean {
   const parent = dirname(path);
   // In the image directory only repositories.json (its subdirectories are watched on their own).

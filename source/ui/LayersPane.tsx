@@ -7,7 +7,7 @@ import {humanSize} from '../tree/human.js';
 import {ListView} from './ListView.js';
 import {inner, Pane} from './Pane.js';
 import type {LayerRow} from './rows.js';
-import {tone} from './theme.js';
+import {cursorStyle, tone} from './theme.js';
 
 export interface LayersPaneProps {
   title: string;
@@ -43,7 +43,7 @@ function LayersPaneImpl({title, rows, cursor, focused, width, height}: LayersPan
         row={(i, selected) => {
           const r = rows[i]!;
           return (
-            <Text inverse={selected && focused} underline={selected && !focused} dimColor={r.kind === 'empty'} color={r.kind === 'rw' ? tone('accent') : undefined} wrap="truncate">
+            <Text {...cursorStyle(selected, focused)} dimColor={r.kind === 'empty'} color={r.kind === 'rw' ? tone('accent') : undefined} wrap="truncate">
               {layerLine(r)}
             </Text>
           );

@@ -4,7 +4,7 @@ import {memo} from 'react';
 import {ListView} from './ListView.js';
 import {inner, Pane} from './Pane.js';
 import {STORE_LISTS, type StoreList, type StoreRow} from './rows.js';
-import {tone} from './theme.js';
+import {cursorStyle, tone} from './theme.js';
 
 export interface StorePaneProps {
   list: StoreList;
@@ -29,7 +29,7 @@ function StorePaneImpl({list, rows, cursor, focused, width, height}: StorePanePr
           const r = rows[i]!;
           const marker = list === 'containers' ? (r.running ? '● ' : '○ ') : r.dim ? '· ' : '  ';
           return (
-            <Text inverse={selected && focused} underline={selected && !focused} dimColor={r.dim && !selected} wrap="truncate">
+            <Text {...cursorStyle(selected, focused)} dimColor={r.dim && !selected} wrap="truncate">
               <Text color={r.running ? tone('running') : undefined}>{marker}</Text>
               {r.label.padEnd(Math.min(18, size.width - 12))} <Text dimColor>{r.detail}</Text>
             </Text>

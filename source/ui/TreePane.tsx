@@ -6,7 +6,7 @@ import {humanSize, modeString} from '../tree/human.js';
 import {isExpanded, type FlatTree, type FileNode} from './file-tree.js';
 import {ListView} from './ListView.js';
 import {inner, Pane} from './Pane.js';
-import {KIND_TONE, tone} from './theme.js';
+import {cursorStyle, KIND_TONE, tone} from './theme.js';
 
 export interface TreePaneProps {
   title: string;
@@ -56,7 +56,7 @@ function TreePaneImpl({title, info, flat, cursor, notice, detail, focused, width
               const node = flat.rows[i]!;
               const {letter, text} = treeLine(node, isExpanded(flat.view, node), wide);
               return (
-                <Text inverse={selected && focused} underline={selected && !focused} wrap="truncate">
+                <Text {...cursorStyle(selected, focused)} wrap="truncate">
                   <Text color={node.kind ? tone(KIND_TONE[node.kind]) : undefined} bold={node.kind !== undefined}>
                     {letter}
                   </Text>{' '}

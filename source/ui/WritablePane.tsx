@@ -5,7 +5,7 @@ import type {Change} from '../tree/changes.js';
 import {humanSize} from '../tree/human.js';
 import {ListView} from './ListView.js';
 import {inner, Pane} from './Pane.js';
-import {KIND_TONE, tone} from './theme.js';
+import {cursorStyle, KIND_TONE, tone} from './theme.js';
 
 export interface WritablePaneProps {
   title: string;
@@ -34,7 +34,7 @@ function WritablePaneImpl({title, changes, notice, cursor, focused, width, heigh
             const c = changes[i]!;
             const bytes = c.kind !== 'D' && c.node.meta.kind !== 'dir' ? `  ${humanSize(c.node.meta.size, 3)}` : '';
             return (
-              <Text inverse={selected && focused} underline={selected && !focused} color={tone(KIND_TONE[c.kind])} wrap="truncate">
+              <Text {...cursorStyle(selected, focused)} color={tone(KIND_TONE[c.kind])} wrap="truncate">
                 <Text bold>{c.kind}</Text> {c.path}
                 <Text dimColor>{bytes}</Text>
               </Text>

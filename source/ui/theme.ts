@@ -24,3 +24,8 @@ export function tone(name: Tone): string | undefined {
 }
 
 export const KIND_TONE: Record<ChangeKind, Tone> = {A: 'added', C: 'modified', D: 'deleted'};
+
+/** The cursor row: reversed in the focused pane, underlined in the others (no colour needed). */
+export function cursorStyle(selected: boolean, focused: boolean): {inverse: boolean; underline: boolean} {
+  return {inverse: selected && focused, underline: selected && !focused};
+}
