@@ -59,7 +59,10 @@ export function watchStore(store: DockerStore, onEvents: (events: StoreEvent[]) 
     [containersDir, mountsDir, join(image, 'imagedb', 'content', 'sha256'), join(image, 'layerdb', 'sha256'), image, join(root, 'volumes')],
     {ignoreInitial: true, atomic: false, followSymlinks: false, depth: 1, ignored: (path) => ignoredCatalogPath(root, image, path)},
   );
-  const uppers = watch([], {ignoreInitial: true, atomic: false, followSymlinks: false});
+  // In the upper dirs chokidar keeps track of directories only: a directory's inotify watch reports
+  // every change of the files in it (as `raw` events), so a watch per file (chokidar's default,
+  // set up while it re-reads the directory) would only cost time in a burst and inotify watches.
+  const uppers = watch([], {ignoreInitial: true, atomic: false, followSymlinks: false, ignored: (_path, stats) => stats?.isFile() ?? false});
 
   const schedule = () => {
     timer ??= setTimeout(flush, opts.settleMs ?? 30);
@@ -121,8 +124,8 @@ export function watchStore(store: DockerStore, onEvents: (events: StoreEvent[]) 
     }
   };
   uppers.on('all', (_event, file) => upperChanged(file));
-  // chokidar does not track device files, so removing a whiteout (char device 0/0) only shows as
-  // a raw inotify event on its directory. Patching is idempotent: double reports are harmless.
+  // Files (and device files: whiteouts, char device 0/0) show only as raw inotify events on their
+  // directory. Patching is idempotent: double reports are harmless.
   // inotify hands over a burst in one tick: remember which watched paths are directories.
   const watchedIsDir = new Map<string, boolean>();
   uppers.on('raw', (_event, name, details) => {
