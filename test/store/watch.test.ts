@@ -1,5 +1,5 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {cpSync, mkdirSync, renameSync, rmSync, writeFileSync} from 'node:fs';
+import {cpSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {openStore} from '../../source/commands/context.js';
 import {findContainer} from '../../source/store/refs.js';
@@ -19,6 +19,19 @@ function nextEvents(queue: StoreEvent[][], match: (e: StoreEvent) => boolean, ti
     };
     poll();
   });
+}
+
+/** inotify watches this process holds (each is a `inotify wd:` line of an inotify fd's fdinfo). */
+function inotifyWatches(): number {
+  let n = 0;
+  for (const fd of readdirSync('/proc/self/fdinfo')) {
+    try {
+      n += readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8').split('\n').filter((l) => l.startsWith('inotify wd:')).length;
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return n;
 }
 
 const lines = (store: DockerStore, name: string) => store.containerChanges(findContainer(store, name)!).map((c) => `${c.kind} ${c.path}`);
@@ -69,6 +82,18 @@ describe.skipIf(!canExtract)(`watchStore on real-store-a (${canExtract ? 'extrac
     rmSync(join(upper(), 'etc', 'apache2', 'ports.conf'));
     await nextEvents(batches, (e) => e.kind === 'upper' && e.path === '/etc/apache2/ports.conf');
     expect(lines(store, 'web1')).not.toContain('D /etc/apache2/ports.conf');
+  });
+
+  it('keeps an inotify watch per directory of a writable layer, none per file', async () => {
+    const before = inotifyWatches();
+    mkdirSync(join(upper(), 'many'));
+    for (let i = 0; i < 200; i++) writeFileSync(join(upper(), 'many', `f${i}`), `${i}`);
+    const start = Date.now();
+    while (lines(store, 'web1').filter((l) => l.startsWith('A /many/')).length < 200 && Date.now() - start < 10_000) await new Promise((r) => setTimeout(r, 20));
+    expect(lines(store, 'web1').filter((l) => l.startsWith('A /many/'))).toHaveLength(200);
+    await new Promise((r) => setTimeout(r, 300)); // chokidar's own re-read of the directory
+    expect(inotifyWatches() - before).toBeLessThanOrEqual(2); // the new directory (chokidar may watch it twice)
+    rmSync(join(upper(), 'many'), {recursive: true});
   });
 
   it('re-reads the container catalog when a container goes away or comes back', async () => {
