@@ -2,7 +2,9 @@
 // through a real kernel overlay mount of the same layers; error codes, merged views and the
 // resulting upper directories must be identical.
 //   LAYERSCOPE_COW_SEED=n      replay the single sequence n (printed on failure)
+//   LAYERSCOPE_COW_BASE=n      start the seeds at n (default: from the commit under test)
 //   LAYERSCOPE_COW_SECONDS=s   time budget for new sequences (default 120: thousands of sequences on this 2-core machine)
+import {execFileSync} from 'node:child_process';
 import {mkdirSync, mkdtempSync, rmSync, type Stats} from 'node:fs';
 import {join} from 'node:path';
 import {FILE_MODES, IDS, int, pick, randomLayer, randomPath, randomTarget, seeded, type Rng} from '../helpers/random.js';
@@ -220,6 +222,20 @@ function diff(mine: string[], theirs: string[]): string | undefined {
   return lines.length > 0 ? lines.join('\n') : undefined;
 }
 
+/**
+ * Where the seeds start: LAYERSCOPE_COW_BASE, else from the commit under test — each commit
+ * explores new sequences, and a run on the same commit (CI, or here) repeats them exactly.
+ */
+function baseSeed(): number {
+  if (process.env.LAYERSCOPE_COW_BASE) return Number(process.env.LAYERSCOPE_COW_BASE);
+  try {
+    const head = execFileSync('git', ['rev-parse', 'HEAD'], {cwd: import.meta.dirname, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']});
+    return parseInt(head.slice(0, 8), 16) & 0x7fffffff;
+  } catch {
+    return Math.floor(Math.random() * 2 ** 31); // not a git checkout
+  }
+}
+
 const support = canMountOverlay();
 if (!support.ok) console.warn(`skipping CowView-vs-kernel differential test: ${support.reason}`);
 
@@ -247,7 +263,7 @@ describe.skipIf(!support.ok)(`CowView against kernel overlayfs${support.ok ? '' 
       expect(runWithSeed(Number(REPLAY)), 'replayed sequence').toBeUndefined();
       return;
     }
-    const base = Math.floor(Math.random() * 2 ** 31);
+    const base = baseSeed();
     const started = performance.now();
     let count = 0;
     let ops = 0;
