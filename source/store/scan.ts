@@ -83,18 +83,23 @@ function scanInto(dir: FsPath, node: LayerNode, problems: Problems, opts: ScanOp
       problems.fromError(String(path), err, 'stat');
       continue;
     }
-    const meta = metaFromStats(st, st.isSymbolicLink() ? readLink(path, problems) : undefined);
-    const child: LayerNode = {name, meta};
-    if (opts.overlay && meta.kind === 'char' && meta.rdev === 0) {
-      child.whiteout = true;
-    } else if (meta.kind === 'dir') {
-      child.children = new Map();
-      if (opts.overlay && typeof path === 'string' && opaqueIn(path, listXattrs(path))) child.opaque = true;
-      scanInto(path, child, problems, opts);
-    }
     // A `.wh.` entry read earlier for the same name loses to the real entry, as in a tar.
-    children.set(name, child);
+    children.set(name, entryNode(path, name, st, problems, opts));
   }
+}
+
+/** The change-set node of an entry just lstat'ed: a whiteout, a leaf, or a directory read whole. */
+export function entryNode(path: FsPath, name: string, st: Stats, problems: Problems, opts: ScanOptions): LayerNode {
+  const meta = metaFromStats(st, st.isSymbolicLink() ? readLink(path, problems) : undefined);
+  const node: LayerNode = {name, meta};
+  if (opts.overlay && meta.kind === 'char' && meta.rdev === 0) {
+    node.whiteout = true;
+  } else if (meta.kind === 'dir') {
+    node.children = new Map();
+    if (opts.overlay && typeof path === 'string' && opaqueIn(path, listXattrs(path))) node.opaque = true;
+    scanInto(path, node, problems, opts);
+  }
+  return node;
 }
 
 /** Names that are not valid UTF-8 can only be reached through their raw bytes. */

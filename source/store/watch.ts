@@ -2,7 +2,7 @@
 // containers' upper dirs and the catalog directories), and each event is applied in place —
 // one re-lstat and a patch of the cached change set, or a re-read of one catalog — never a
 // rescan of layer trees. inotify watches are limited, so image layers are not watched.
-import {lstatSync, readlinkSync} from 'node:fs';
+import {lstatSync} from 'node:fs';
 import {basename, dirname, join, relative, sep} from 'node:path';
 import {watch, type FSWatcher} from 'chokidar';
 import {splitPath, type LayerNode} from '../tree/entry.js';
@@ -11,7 +11,7 @@ import {readImages} from './imagedb.js';
 import {readLayerDb} from './layerdb.js';
 import type {Container} from './model.js';
 import {Problems} from './problems.js';
-import {metaFromStats, scanLayerDir} from './scan.js';
+import {entryNode, metaFromStats} from './scan.js';
 import type {DockerStore} from './store.js';
 import {readVolumeMetadata} from './volume-metadata.js';
 import {readVolumes} from './volumes.js';
@@ -215,7 +215,7 @@ export function patchPath(store: DockerStore, id: string, path: string): boolean
       dir = known;
       continue;
     }
-    const fresh = readEntry(disk, raw, name, known, problems, raw !== name);
+    const fresh = readEntry(disk, name, known, problems, raw !== name);
     if (fresh) (dir.children ??= new Map()).set(name, fresh);
     else dir.children?.delete(name);
     break;
@@ -227,27 +227,23 @@ export function patchPath(store: DockerStore, id: string, path: string): boolean
 }
 
 /** The entry for `disk` as a change set holds it: a whiteout, a file, or a directory (read whole when new). */
-function readEntry(disk: string, raw: string, name: string, known: LayerNode | undefined, problems: Problems, whiteoutFile: boolean): LayerNode | undefined {
+function readEntry(disk: string, name: string, known: LayerNode | undefined, problems: Problems, whiteoutFile: boolean): LayerNode | undefined {
   let st;
   try {
     st = lstatSync(disk);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') problems.fromError(disk, err, 'stat');
     // A removed `.wh.NAME` uncovers whatever NAME is now in the directory.
-    return whiteoutFile ? readEntry(join(dirname(disk), name), name, name, undefined, problems, false) : undefined;
+    return whiteoutFile ? readEntry(join(dirname(disk), name), name, undefined, problems, false) : undefined;
   }
-  const meta = metaFromStats(st, st.isSymbolicLink() ? readlinkSync(disk) : undefined);
-  if (whiteoutFile || (meta.kind === 'char' && meta.rdev === 0)) return {name, meta, whiteout: true};
-  if (meta.kind !== 'dir') return {name, meta};
-  if (known?.children) {
+  if (whiteoutFile) return {name, meta: metaFromStats(st), whiteout: true};
+  if (st.isDirectory() && known?.children) {
     // A directory we hold already: its entries get their own events.
-    known.meta = meta;
+    known.meta = metaFromStats(st);
     if (opaqueIn(disk, listXattrs(disk))) known.opaque = true;
     return known;
   }
-  const node = scanLayerDir(disk, problems, {overlay: true});
-  node.name = raw;
-  return node;
+  return entryNode(disk, name, st, problems, {overlay: true});
 }
 
 function readRootMeta(tree: LayerNode, dir: string, problems: Problems): void {
