@@ -57,6 +57,22 @@ export async function ensureDemo(dir: string = defaultDemoDir(), out?: Output): 
   return root;
 }
 
+const DEMO_IMAGES = ['myapp', 'myapp2', 'cowlab'];
+
+/** The demo's images in an engine root: localbase:1 imported, then `IMAGE:1` built from each fixtures/demo/Dockerfile.IMAGE. */
+export async function demoImages(root: string, images: readonly string[] = DEMO_IMAGES, out?: Output): Promise<void> {
+  await createRoot(root);
+  const rootfs = join(rootPaths(root).tmp, 'demo-rootfs.tar');
+  writeFileSync(rootfs, demoRootfsTar());
+  out?.write(`importing the base image localbase:1 (${hasBusybox() ? 'busybox' : 'a few plain files: no /bin/busybox here'})\n`);
+  await importRootfs({root, archive: rootfs, ref: 'localbase:1', out});
+  rmSync(rootfs);
+  for (const image of images) {
+    out?.write(`building ${image}:1 from ${join(DEMO_CONTEXT, `Dockerfile.${image}`)}\n`);
+    await build({root, context: DEMO_CONTEXT, file: `Dockerfile.${image}`, tags: [`${image}:1`], out});
+  }
+}
+
 async function buildDemo(dir: string, root: string, oci: boolean, out?: Output): Promise<void> {
   const say = (text: string): void => void out?.write(text);
   await createRoot(root);
@@ -65,15 +81,7 @@ async function buildDemo(dir: string, root: string, oci: boolean, out?: Output):
       '      .wh..wh..opq files (the kernel\'s character-device whiteouts and trusted.* xattrs need root),\n' +
       `      and files belong to uid ${process.getuid?.()} instead of root\n`);
   }
-  const rootfs = join(rootPaths(root).tmp, 'demo-rootfs.tar');
-  writeFileSync(rootfs, demoRootfsTar());
-  say(`importing the base image localbase:1 (${hasBusybox() ? 'busybox' : 'a few plain files: no /bin/busybox here'})\n`);
-  await importRootfs({root, archive: rootfs, ref: 'localbase:1', out});
-  rmSync(rootfs);
-  for (const image of ['myapp', 'myapp2', 'cowlab']) {
-    say(`building ${image}:1 from ${join(DEMO_CONTEXT, `Dockerfile.${image}`)}\n`);
-    await build({root, context: DEMO_CONTEXT, file: `Dockerfile.${image}`, tags: [`${image}:1`], out});
-  }
+  await demoImages(root, DEMO_IMAGES, out);
 
   const hostdata = join(dir, 'hostdata');
   mkdirSync(hostdata);

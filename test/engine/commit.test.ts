@@ -1,18 +1,15 @@
 // `layerscope commit`: the writable layer becomes an image layer with the same changes (whiteouts and
 // opaque directories in their layer form), a history row like docker commit's, and the container as it was.
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import {mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {DockerStore} from '../../source/store/store.js';
 import {findContainer, findImage} from '../../source/store/refs.js';
-import {build} from '../../source/engine/build.js';
 import {commit} from '../../source/engine/commit.js';
 import {containerFsOp} from '../../source/engine/container-fs.js';
 import {containerLayers, createContainer} from '../../source/engine/container.js';
-import {DEMO_CONTEXT} from '../../source/engine/demo.js';
-import {demoRootfsTar} from '../../source/engine/demo-rootfs.js';
-import {importRootfs} from '../../source/engine/import.js';
+import {demoImages} from '../../source/engine/demo.js';
 import {cli, cliJson} from '../helpers/cli.js';
 import {snapshot} from '../helpers/snapshot.js';
 
@@ -23,9 +20,7 @@ let root: string;
 beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'layerscope-commit-'));
   root = join(tmp, 'root');
-  writeFileSync(join(tmp, 'rootfs.tar'), demoRootfsTar());
-  await importRootfs({root, archive: join(tmp, 'rootfs.tar'), ref: 'localbase:1'});
-  await build({root, context: DEMO_CONTEXT, file: 'Dockerfile.myapp', tags: ['myapp:1']});
+  await demoImages(root, ['myapp']);
   await createContainer({root, image: 'myapp:1', name: 'web', cmd: ['sleep', '60']});
   const op = (argv: string[], data?: string) => containerFsOp(root, 'web', argv, data === undefined ? undefined : Buffer.from(data));
   await op(['append', '/etc/apache2/apache2.conf'], 'ServerName web\n');

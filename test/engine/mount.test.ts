@@ -5,11 +5,8 @@ import {appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {build} from '../../source/engine/build.js';
 import {createContainer} from '../../source/engine/container.js';
-import {DEMO_CONTEXT} from '../../source/engine/demo.js';
-import {demoRootfsTar} from '../../source/engine/demo-rootfs.js';
-import {importRootfs} from '../../source/engine/import.js';
+import {demoImages} from '../../source/engine/demo.js';
 import {cli} from '../helpers/cli.js';
 
 const skip = process.platform !== 'linux' ? 'overlay mounts need Linux' : process.getuid?.() !== 0 ? 'mount -t overlay needs root' : undefined;
@@ -25,9 +22,7 @@ describe.skipIf(skip)(`mount and umount${skip ? ` (skipped: ${skip})` : ''}`, ()
     root = join(tmp, 'root');
     dir = join(tmp, 'merged');
     mkdirSync(dir);
-    writeFileSync(join(tmp, 'rootfs.tar'), demoRootfsTar());
-    await importRootfs({root, archive: join(tmp, 'rootfs.tar'), ref: 'localbase:1'});
-    await build({root, context: DEMO_CONTEXT, file: 'Dockerfile.myapp', tags: ['myapp:1']});
+    await demoImages(root, ['myapp']);
     await createContainer({root, image: 'myapp:1', name: 'web'});
   }, 120_000);
   afterAll(() => {
