@@ -7,12 +7,14 @@ import {buffer, text} from 'node:stream/consumers';
 import {afterAll, describe, expect, it} from 'vitest';
 import {ArchiveStore} from '../../source/store/archive.js';
 import {historyRows} from '../../source/store/history.js';
+import {Problems} from '../../source/store/problems.js';
 import {findImage} from '../../source/store/refs.js';
 import {walk, type LayerNode} from '../../source/tree/entry.js';
 import {REAL_A} from '../helpers/real-store.js';
 import {cleanupTemp, classicArchive, listing, manifestOf, member, ociLayoutFromClassic, tarDir, tarOf, tempDir} from './archive-fixtures.js';
 
 const DIST_ARCHIVE = join(import.meta.dirname, '../../dist/store/archive.js');
+const DIST_INDEX = join(import.meta.dirname, '../../dist/store/archive-index.js');
 const COWLAB = join(REAL_A, 'cowlab.docker-archive.tar');
 const MYAPPS = join(REAL_A, 'myapps.docker-archive.tar');
 const oracle = <T>(name: string) => JSON.parse(readFileSync(join(REAL_A, name), 'utf8')) as T;
@@ -67,6 +69,12 @@ describe('docker save archives vs Docker', () => {
       expect(image.id).toBe(want!.Id);
       expect(image.diffIds).toEqual(want!.RootFS.Layers);
       expect(image.diffIds).toEqual(image.layers.map((id) => store.layers.get(id)!.diffId));
+      // Those come from the image config; the digests the worker computed must equal Docker's too.
+      const {indexArchive} = (await import(DIST_INDEX)) as typeof import('../../source/store/archive-index.js');
+      const blobs = await indexArchive(archive, new Problems());
+      const manifest = JSON.parse(blobs.get('manifest.json')!.json!.toString()) as {RepoTags: string[]; Layers: string[]}[];
+      const layers = manifest.find((m) => m.RepoTags.includes(tag))!.Layers;
+      expect(layers.map((l) => blobs.get(l)?.layer?.diffId)).toEqual(want!.RootFS.Layers);
     });
 
     it(`${tag}: history rows equal docker history (CreatedBy, Size)`, async () => {
