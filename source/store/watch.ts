@@ -123,24 +123,20 @@ export function watchStore(store: DockerStore, onEvents: (events: StoreEvent[]) 
       return;
     }
   };
-  uppers.on('all', (_event, file) => upperChanged(file));
-  // Files (and device files: whiteouts, char device 0/0) show only as raw inotify events on their
-  // directory. Patching is idempotent: double reports are harmless.
-  // inotify hands over a burst in one tick: remember which watched paths are directories.
-  const watchedIsDir = new Map<string, boolean>();
-  uppers.on('raw', (_event, name, details) => {
-    const watched = (details as {watchedPath?: string}).watchedPath;
-    if (typeof name !== 'string' || !name || !watched) return;
-    let dir = watchedIsDir.get(watched);
-    if (dir === undefined) watchedIsDir.set(watched, (dir = isDirectory(watched)));
-    upperChanged(dir ? join(watched, name) : watched);
-  });
-  catalog.on('all', (_event, file) => {
+  const catalogChanged = (file: string) => {
     const what = catalogOf(root, image, file);
-    if (!what) return;
+    if (!what || ignoredCatalogPath(root, image, file)) return;
     pending.catalogs.add(what);
     schedule();
-  });
+  };
+  // Both watchers also act on raw inotify events of their directories: in the upper dirs files
+  // (and whiteouts, char devices 0/0, which chokidar does not track) show only that way, and a
+  // catalog file Docker replaces by a rename (repositories.json, config.v2.json) is only sure to
+  // show as its directory's event. Re-reading is idempotent: double reports are harmless.
+  for (const [watcher, changed] of [[uppers, upperChanged], [catalog, catalogChanged]] as const) {
+    watcher.on('all', (_event, file) => changed(file));
+    onRawPath(watcher, changed);
+  }
   const problems = (err: unknown) => store.problems.fromError(root, err, 'watch');
   catalog.on('error', problems);
   uppers.on('error', problems);
@@ -158,6 +154,21 @@ export function watchStore(store: DockerStore, onEvents: (events: StoreEvent[]) 
       await Promise.all([catalog.close(), uppers.close()]);
     },
   };
+}
+
+/**
+ * Call `changed` with the path each raw inotify event names. inotify hands over a burst in one
+ * tick, so which watched paths are directories is remembered.
+ */
+function onRawPath(watcher: FSWatcher, changed: (path: string) => void): void {
+  const watchedIsDir = new Map<string, boolean>();
+  watcher.on('raw', (_event, name, details) => {
+    const watched = (details as {watchedPath?: string}).watchedPath;
+    if (typeof name !== 'string' || !name || !watched) return;
+    let dir = watchedIsDir.get(watched);
+    if (dir === undefined) watchedIsDir.set(watched, (dir = isDirectory(watched)));
+    changed(dir ? join(watched, name) : watched);
+  });
 }
 
 function isDirectory(path: string): boolean {

@@ -128,6 +128,37 @@ describe.skipIf(!canExtract)(`watchStore on real-store-a (${canExtract ? 'extrac
     await nextEvents(batches, (e) => e.kind === 'images' && e.added.includes(id!));
     expect(store.images.get(id!)?.tags).toEqual(['localbase:1']);
   });
+
+  it('follows repositories.json replaced by rename twice in a row, as Docker writes it', async () => {
+    // `docker tag` then `docker rmi` of the tag: two atomic replacements milliseconds apart.
+    const file = join(root, 'image', 'overlay2', 'repositories.json');
+    const original = readFileSync(file, 'utf8');
+    const repos = JSON.parse(original) as {Repositories: Record<string, Record<string, string>>};
+    const id = repos.Repositories.cowlab!['cowlab:1']!;
+    const replace = (extra: Record<string, string>) => {
+      const next = structuredClone(repos);
+      next.Repositories.cowlab = {...next.Repositories.cowlab, ...extra};
+      writeFileSync(`${file}.tmp`, JSON.stringify(next));
+      renameSync(`${file}.tmp`, file);
+    };
+    const tags = () => store.images.get(id)?.tags.join(',');
+    const seen: string[] = [];
+    for (const n of [2, 3, 4, 5, 6, 7]) {
+      replace({[`cowlab:${n}`]: id});
+      if (n % 2) await new Promise((r) => setTimeout(r, 2)); // the next one follows at once
+      else {
+        const start = Date.now();
+        while (tags() !== `cowlab:1,cowlab:${n}` && Date.now() - start < 3000) await new Promise((r) => setTimeout(r, 10));
+        seen.push(tags() ?? '');
+      }
+    }
+    expect(seen).toEqual(['cowlab:1,cowlab:2', 'cowlab:1,cowlab:4', 'cowlab:1,cowlab:6']);
+    const start = Date.now();
+    while (tags() !== 'cowlab:1,cowlab:7' && Date.now() - start < 3000) await new Promise((r) => setTimeout(r, 10));
+    expect(tags()).toBe('cowlab:1,cowlab:7');
+    writeFileSync(`${file}.tmp`, original);
+    renameSync(`${file}.tmp`, file);
+  });
 });
 
 describe.skipIf(!canExtract)(`watchStore on a root with no containers (${canExtract ? 'extracted' : skipReason})`, () => {
