@@ -22,7 +22,10 @@ const BURST = opt('--burst', 10_000);
 
 // Count directory reads and lstats made by anyone in this process (the store, the watcher).
 const calls = {readdir: 0, lstat: 0};
-for (const [name, key] of [['readdirSync', 'readdir'], ['lstatSync', 'lstat']]) {
+for (const [name, key] of [
+  ['readdirSync', 'readdir'],
+  ['lstatSync', 'lstat'],
+]) {
   const orig = fs[name];
   fs[name] = function (...a) {
     calls[key]++;
@@ -70,7 +73,7 @@ const watcher = watchStore(store, (events) => {
   eventCount += events.length;
   store.merged(rw); // the UI redraws the container's view
   const still = [];
-  for (const w of waiters) (w.check() ? w.resolve() : still.push(w));
+  for (const w of waiters) w.check() ? w.resolve() : still.push(w);
   waiters = still;
 });
 await watcher.ready;
@@ -109,7 +112,11 @@ try {
   const hist = monitorEventLoopDelay({resolution: 5});
   hist.enable();
   const t0 = performance.now();
-  const writer = spawn(process.execPath, ['-e', `const fs=require('fs');for(let i=0;i<${BURST};i++)fs.writeFileSync(${JSON.stringify(burstDir)}+'/b'+i,'x'+i)`], {stdio: 'ignore'});
+  const writer = spawn(
+    process.execPath,
+    ['-e', `const fs=require('fs');for(let i=0;i<${BURST};i++)fs.writeFileSync(${JSON.stringify(burstDir)}+'/b'+i,'x'+i)`],
+    {stdio: 'ignore'},
+  );
   const done = new Promise((r) => writer.on('exit', r));
   let allVisible;
   const deadline = t0 + 120_000;

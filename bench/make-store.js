@@ -65,7 +65,28 @@ const sha256 = (data) => createHash('sha256').update(data).digest('hex');
 // The model: layers as maps path -> entry, then images, containers
 
 const TOP_DIRS = ['bin', 'etc', 'lib', 'opt', 'srv', 'usr', 'var', 'home', 'usr/lib', 'usr/share', 'usr/local', 'var/lib', 'usr/share/doc'];
-const WORDS = ['core', 'util', 'data', 'conf', 'libx', 'mod', 'pkg', 'font', 'icon', 'doc', 'test', 'node', 'py', 'gem', 'cache', 'locale', 'man', 'include', 'share', 'plugin'];
+const WORDS = [
+  'core',
+  'util',
+  'data',
+  'conf',
+  'libx',
+  'mod',
+  'pkg',
+  'font',
+  'icon',
+  'doc',
+  'test',
+  'node',
+  'py',
+  'gem',
+  'cache',
+  'locale',
+  'man',
+  'include',
+  'share',
+  'plugin',
+];
 const EXTS = ['', '.so', '.h', '.py', '.js', '.json', '.txt', '.gz', '.conf', '.md', '.html', '.pyc'];
 const MAX_DEPTH = 6;
 
@@ -168,7 +189,8 @@ export function planStore({files, layers, containers, seed, baseShare = 0.3}) {
     const mountId = rng.hex();
     const init = new LayerSpec(-1, image.chain.at(-1));
     for (const d of ['dev', 'dev/pts', 'dev/shm', 'etc', 'proc', 'sys']) init.entries.set(d, {type: 'dir', mode: 0o755});
-    for (const f of ['.dockerenv', 'dev/console', 'etc/hostname', 'etc/hosts', 'etc/resolv.conf']) init.entries.set(f, {type: 'file', mode: f === 'dev/console' ? 0o755 : 0o755, size: 0, seed: 0});
+    for (const f of ['.dockerenv', 'dev/console', 'etc/hostname', 'etc/hosts', 'etc/resolv.conf'])
+      init.entries.set(f, {type: 'file', mode: f === 'dev/console' ? 0o755 : 0o755, size: 0, seed: 0});
     init.entries.set('etc/mtab', {type: 'symlink', target: '/proc/mounts'});
     const rw = new LayerSpec(-1, init);
     fillLayer(rw, Math.min(200, Math.max(20, Math.round(files / 1000))), rng, dirs, uniqueName, image.chain);
@@ -221,7 +243,9 @@ function fillLayer(layer, n, rng, dirs, uniqueName, lowerChain) {
       dirs.push(dir);
     }
     const path = `${dir}/${uniqueName()}`;
-    const entry = rng.chance(0.05) ? {type: 'symlink', target: rng.chance(0.5) ? `../${uniqueName()}` : `/${rng.pick(dirs)}/${uniqueName()}`} : newFile(rng, dir.startsWith('bin') || dir.startsWith('usr/local'));
+    const entry = rng.chance(0.05)
+      ? {type: 'symlink', target: rng.chance(0.5) ? `../${uniqueName()}` : `/${rng.pick(dirs)}/${uniqueName()}`}
+      : newFile(rng, dir.startsWith('bin') || dir.startsWith('usr/local'));
     if (layer.add(path, entry)) {
       n--;
       if (entry.type === 'file') layer.files.push(path);
@@ -461,11 +485,19 @@ function isoTime(i) {
 /** Image config documents (their bytes give the image ids). */
 function imageConfigs(plan) {
   return plan.images.map((image, n) => {
-    const history = image.chain.map((l) => ({created: isoTime(l.index), created_by: `/bin/sh -c #(nop) COPY dir:${l.diffId.slice(7, 71)} in / # layer ${l.index}`}));
+    const history = image.chain.map((l) => ({
+      created: isoTime(l.index),
+      created_by: `/bin/sh -c #(nop) COPY dir:${l.diffId.slice(7, 71)} in / # layer ${l.index}`,
+    }));
     history.push({created: isoTime(image.chain.length), created_by: '/bin/sh -c #(nop)  CMD ["/bin/sh"]', empty_layer: true});
     const config = {
       architecture: 'amd64',
-      config: {Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'], Cmd: ['/bin/sh'], WorkingDir: '/', Labels: {'bench.image': String(n)}},
+      config: {
+        Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
+        Cmd: ['/bin/sh'],
+        WorkingDir: '/',
+        Labels: {'bench.image': String(n)},
+      },
       created: isoTime(image.chain.length),
       history,
       os: 'linux',
@@ -493,7 +525,16 @@ function writeRoot(plan, root) {
   const ov = join(root, 'overlay2');
   const img = join(root, 'image', 'overlay2');
   const tmp = join(root, 'tmp');
-  for (const d of [join(ov, 'l'), join(img, 'imagedb', 'content', 'sha256'), join(img, 'imagedb', 'metadata', 'sha256'), join(img, 'layerdb', 'sha256'), join(img, 'layerdb', 'mounts'), join(root, 'containers'), join(root, 'volumes'), tmp]) {
+  for (const d of [
+    join(ov, 'l'),
+    join(img, 'imagedb', 'content', 'sha256'),
+    join(img, 'imagedb', 'metadata', 'sha256'),
+    join(img, 'layerdb', 'sha256'),
+    join(img, 'layerdb', 'mounts'),
+    join(root, 'containers'),
+    join(root, 'volumes'),
+    tmp,
+  ]) {
     mkdirSync(d, {recursive: true});
   }
   const rng = plan.rng;
@@ -568,11 +609,23 @@ function writeRoot(plan, root) {
       Path: '/bin/sh',
       Args: ['-c', 'sleep infinity'],
       Config: {Image: c.image.name, Cmd: ['/bin/sh', '-c', 'sleep infinity'], Env: ['PATH=/usr/bin:/bin']},
-      State: {Running: c.running, Paused: false, Restarting: false, Dead: false, Pid: 0, ExitCode: c.running ? 0 : 137, StartedAt: started, FinishedAt: c.running ? '0001-01-01T00:00:00Z' : isoTime(1001)},
+      State: {
+        Running: c.running,
+        Paused: false,
+        Restarting: false,
+        Dead: false,
+        Pid: 0,
+        ExitCode: c.running ? 0 : 137,
+        StartedAt: started,
+        FinishedAt: c.running ? '0001-01-01T00:00:00Z' : isoTime(1001),
+      },
       Image: c.image.id,
       Name: `/${c.name}`,
       Driver: 'overlay2',
-      MountPoints: c === plan.containers[0] ? {'/data': {Source: '', Destination: '/data', RW: true, Name: 'benchvol', Driver: 'local', Type: 'volume', Relabel: '', Propagation: ''}} : {},
+      MountPoints:
+        c === plan.containers[0]
+          ? {'/data': {Source: '', Destination: '/data', RW: true, Name: 'benchvol', Driver: 'local', Type: 'volume', Relabel: '', Propagation: ''}}
+          : {},
     };
     writeFileSync(join(dir, 'config.v2.json'), JSON.stringify(cfg));
     writeFileSync(join(dir, 'hostconfig.json'), JSON.stringify({Binds: null, Tmpfs: null}));
@@ -620,7 +673,10 @@ function writeArchive(plan, file) {
       written.add(v1);
       sink(tarHeader({name: `${v1}/`, mode: 0o755, type: '5'}));
       file1(`${v1}/VERSION`, Buffer.from('1.0'));
-      file1(`${v1}/json`, Buffer.from(JSON.stringify({id: v1, parent: i ? sha256(`${image.chainIds[i - 1]} v1`) : undefined, created: isoTime(l.index), os: 'linux'})));
+      file1(
+        `${v1}/json`,
+        Buffer.from(JSON.stringify({id: v1, parent: i ? sha256(`${image.chainIds[i - 1]} v1`) : undefined, created: isoTime(l.index), os: 'linux'})),
+      );
       sink(tarHeader({name: `${v1}/layer.tar`, mode: 0o644, size: l.tarSize, type: '0'}));
       emitLayerTar(l, sink);
       const p = pad(l.tarSize);
@@ -699,13 +755,13 @@ function parseArgs(argv) {
   const opts = {files: 100_000, layers: 20, containers: 5, seed: 1, baseShare: 0.3, out: undefined, archive: undefined};
   for (let i = 0; i < argv.length; i++) {
     const [k, v] = [argv[i], argv[i + 1]];
-    if (k === '--files') opts.files = Number(v), i++;
-    else if (k === '--layers') opts.layers = Number(v), i++;
-    else if (k === '--containers') opts.containers = Number(v), i++;
-    else if (k === '--seed') opts.seed = Number(v), i++;
-    else if (k === '--base-share') opts.baseShare = Number(v), i++;
-    else if (k === '--out') opts.out = v, i++;
-    else if (k === '--archive') opts.archive = v, i++;
+    if (k === '--files') ((opts.files = Number(v)), i++);
+    else if (k === '--layers') ((opts.layers = Number(v)), i++);
+    else if (k === '--containers') ((opts.containers = Number(v)), i++);
+    else if (k === '--seed') ((opts.seed = Number(v)), i++);
+    else if (k === '--base-share') ((opts.baseShare = Number(v)), i++);
+    else if (k === '--out') ((opts.out = v), i++);
+    else if (k === '--archive') ((opts.archive = v), i++);
     else throw new Error(`unknown option ${k}`);
   }
   if (!opts.out) throw new Error('usage: make-store.js --out DIR [--files N] [--layers L] [--containers C] [--seed S] [--base-share F] [--archive FILE]');

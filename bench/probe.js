@@ -2,6 +2,7 @@
 // One measurement in a fresh process (run.js spawns it): prints one JSON line.
 //   node bench/probe.js first ROOT      catalog + the first image's layer list
 //   node bench/probe.js index ROOT      every layer tree scanned + the merged view of every image and container
+//   node bench/probe.js containerd ROOT the same on a containerd root (opened as the CLI opens it)
 //   node bench/probe.js archive FILE    ArchiveStore.open (indexes every layer) + merged view of every image
 // `ms` is measured from process start (node's own start-up and module loading included).
 // Merged views are built a directory at a time when first read: after `ms`, `walkMs` is the time
@@ -39,9 +40,10 @@ if (mode === 'first') {
   out.layerRows = rows.length;
   out.chain = chain.length;
   out.problems = store.problemList.length;
-} else if (mode === 'index') {
-  const {DockerStore} = await import('../dist/store/store.js');
-  const store = new DockerStore(path);
+} else if (mode === 'index' || mode === 'containerd' || mode === 'podman') {
+  // `containerd`, `podman`: the root as `layerscope --root` opens it (detected).
+  const store =
+    mode === 'index' ? new (await import('../dist/store/store.js')).DockerStore(path) : await (await import('../dist/store/open.js')).openSource(path);
   await store.indexAll(); // every layer on both cores
   let entries = 0;
   for (const id of store.layers.keys()) entries += count(store.tree(id)) - 1;
@@ -62,7 +64,10 @@ if (mode === 'first') {
   out.entries = entries;
   out.layers = store.layers.size;
   out.problems = store.problemList.length;
-  walkViews(store, [...store.images.values()].map((i) => i.layers.at(-1)));
+  walkViews(
+    store,
+    [...store.images.values()].map((i) => i.layers.at(-1)),
+  );
 } else {
   throw new Error(`unknown probe ${mode}`);
 }

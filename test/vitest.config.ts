@@ -7,7 +7,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
     testTimeout: 60_000,
     hookTimeout: 180_000,
-    // Tests extract real roots and mount overlays: run files one at a time on this 2-core machine.
-    fileParallelism: false,
+    // Files run two at a time: each extracts its own roots, starts its own daemons and tmux servers
+    // (private sockets and temp directories), so none sees another's; many wait on daemons.
+    maxWorkers: 2,
   },
 });

@@ -1,7 +1,8 @@
 // What every command gets: parsed options, the opened store, and where to write.
-import {DockerStore} from '../store/store.js';
+import {parsePlatform} from '../docker/platform.js';
+import type {OpenOptions} from '../store/backend.js';
 import type {Problem} from '../store/problems.js';
-import {readVolumeMetadata} from '../store/volume-metadata.js';
+import {escape, guard, jsonSafe} from '../text/escape.js';
 
 export interface Io {
   out: (text: string) => void;
@@ -17,20 +18,21 @@ export interface CommandContext extends Io {
 
 export type Command = (ctx: CommandContext) => Promise<number> | number;
 
-export function openStore(root: string): DockerStore {
-  return new DockerStore(root, {volumeMeta: (r, problems) => {
-    const {volumes, problems: list} = readVolumeMetadata(r);
-    for (const message of list) problems.add(`${r}/volumes/metadata.db`, message);
-    return volumes;
-  }});
+/** What backends need beyond the path: `--containerd-root DIR`, `--namespace NS`, `--platform os/arch[/variant]`. */
+export function openOptions(ctx: Pick<CommandContext, 'flags'>): OpenOptions {
+  const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  const platform = text(ctx.flags.platform);
+  if (platform !== undefined) parsePlatform(platform); // a malformed --platform is an error even where no index is read
+  return {containerdRoot: text(ctx.flags['containerd-root']), namespace: text(ctx.flags.namespace), platform};
 }
 
 /** Problems go to stderr, one line each, naming the item; they never stop the output. */
 export function reportProblems(io: Io, problems: Problem[], notices: string[] = []): void {
-  for (const n of notices) io.err(`layerscope: note: ${n}\n`);
-  for (const p of problems) io.err(`layerscope: warning: ${p.item}: ${p.message}\n`);
+  for (const n of notices) io.err(`layerscope: note: ${guard(n)}\n`);
+  for (const p of problems) io.err(`layerscope: warning: ${escape(p.item)}: ${guard(p.message)}\n`);
 }
 
 export function printJson(io: Io, value: unknown): void {
-  io.out(`${JSON.stringify(value, null, 2)}\n`);
+  // Strings round-trip: non-UTF-8 bytes are lone surrogates ("\udcff"), controls and bidi marks \u-escaped.
+  io.out(`${jsonSafe(JSON.stringify(value, null, 2))}\n`);
 }

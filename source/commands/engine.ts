@@ -1,5 +1,5 @@
 // The commands that write: build, import, load, save (images) and create, fs, mount, umount, commit
-// (containers), and demo. Each only ever writes into a root the engine created (see container-root.ts).
+// (containers), and demo. Each only ever writes into a root the engine created (see engine-root.ts).
 import {build} from '../engine/build.js';
 import {commit} from '../engine/commit.js';
 import {containerFsOp} from '../engine/container-fs.js';
@@ -12,64 +12,46 @@ import {mountContainer, umountContainer} from '../engine/mount.js';
 import {save} from '../engine/save.js';
 import type {Command, CommandContext} from './context.js';
 
-export const USAGE = {
-  build: 'build CONTEXT [-f DOCKERFILE] [-t NAME[:TAG]] --root DIR',
-  import: 'import ROOTFS.tar [NAME[:TAG]] --root DIR',
-  load: 'load ARCHIVE --root DIR',
-  save: 'save IMAGE... -o FILE --root DIR',
-  create: 'create IMAGE [CMD...] [--name N] [-v SPEC]... [--mount SPEC]... --root DIR',
-  fs: 'fs CONTAINER OP ARGS --root DIR',
-  mount: 'mount CONTAINER DIR --root DIR',
-  umount: 'umount DIR',
-  commit: 'commit CONTAINER [NAME[:TAG]] --root DIR',
-  demo: 'demo [DIR]',
-} as const;
-
-type Name = keyof typeof USAGE;
-
-/** Check the positional count and that --root was given (the default root is Docker's: never written). */
-function command(name: Name, min: number, body: (ctx: CommandContext) => Promise<number | void>, opts: {max?: number; root?: boolean} = {}): Command {
-  return async (ctx) => {
-    const {max = Infinity, root = true} = opts;
-    if (ctx.args.length < min || ctx.args.length > max || (root && typeof ctx.flags.root !== 'string')) {
-      ctx.err(`usage: layerscope ${USAGE[name]}\n`);
-      if (root && typeof ctx.flags.root !== 'string') ctx.err('(commands that write need an explicit --root: a directory the engine creates and owns)\n');
-      return 2;
-    }
-    return (await body(ctx)) ?? 0;
-  };
+/** Engine errors end the command with exit 1; the CLI prints them. */
+function command(body: (ctx: CommandContext) => Promise<number | void>): Command {
+  return async (ctx) => (await body(ctx)) ?? 0;
 }
 
 const output = (ctx: CommandContext) => ({write: (text: string) => ctx.out(text)});
 const list = (v: unknown): string[] => (Array.isArray(v) ? (v as string[]) : typeof v === 'string' ? [v] : []);
 
-export const buildCommand = command('build', 1, async (ctx) => {
+export const buildCommand = command(async (ctx) => {
   const tag = ctx.flags.tag;
-  await build({root: ctx.root, context: ctx.args[0]!, file: ctx.flags.file as string | undefined, tags: typeof tag === 'string' ? [tag] : [], out: output(ctx)});
-}, {max: 1});
-
-export const importCommand = command('import', 1, async (ctx) => {
-  await importRootfs({root: ctx.root, archive: ctx.args[0]!, ref: ctx.args[1], out: output(ctx)});
-}, {max: 2});
-
-export const loadCommand = command('load', 1, async (ctx) => {
-  await load({root: ctx.root, archive: ctx.args[0]!, out: output(ctx)});
-}, {max: 1});
-
-export const saveCommand = command('save', 1, async (ctx) => {
-  const file = ctx.flags.output ?? ctx.flags.out;
-  if (typeof file !== 'string') {
-    ctx.err(`usage: layerscope ${USAGE.save}\n`);
-    return 2;
-  }
-  await save({root: ctx.root, images: ctx.args, output: file, out: output(ctx)});
+  await build({
+    root: ctx.root,
+    context: ctx.args[0]!,
+    file: ctx.flags.file as string | undefined,
+    tags: typeof tag === 'string' ? [tag] : [],
+    out: output(ctx),
+  });
 });
 
-export const createCommand = command('create', 1, async (ctx) => {
+export const importCommand = command(async (ctx) => {
+  await importRootfs({root: ctx.root, archive: ctx.args[0]!, ref: ctx.args[1], out: output(ctx)});
+});
+
+export const loadCommand = command(async (ctx) => {
+  await load({root: ctx.root, archive: ctx.args[0]!, out: output(ctx)});
+});
+
+export const saveCommand = command(async (ctx) => {
+  await save({root: ctx.root, images: ctx.args, output: String(ctx.flags.output ?? ctx.flags.out), out: output(ctx)});
+});
+
+export const createCommand = command(async (ctx) => {
   const [image, ...cmd] = ctx.args;
   const c = await createContainer({
-    root: ctx.root, image: image!, cmd, name: ctx.flags.name as string | undefined,
-    volumes: list(ctx.flags.volume), mounts: list(ctx.flags.mount),
+    root: ctx.root,
+    image: image!,
+    cmd,
+    name: ctx.flags.name as string | undefined,
+    volumes: list(ctx.flags.volume),
+    mounts: list(ctx.flags.mount),
   });
   if (ctx.json) ctx.out(`${JSON.stringify({Id: c.id, Name: c.name, Volumes: c.volumes})}\n`);
   else ctx.out(`${c.id}\n`);
@@ -88,7 +70,7 @@ function fsArgv(ctx: CommandContext): string[] {
   return [op!, ...(flag ? [flag] : []), ...rest];
 }
 
-export const fsCommand = command('fs', 2, async (ctx) => {
+export const fsCommand = command(async (ctx) => {
   const argv = fsArgv(ctx);
   const stdin = argv[0] === 'write' || argv[0] === 'append' ? await readStdin() : undefined;
   try {
@@ -106,20 +88,20 @@ export const fsCommand = command('fs', 2, async (ctx) => {
   }
 });
 
-export const mountCommand = command('mount', 2, async (ctx) => {
+export const mountCommand = command(async (ctx) => {
   ctx.out(`${await mountContainer(ctx.root, ctx.args[0]!, ctx.args[1]!)}\n`);
-}, {max: 2});
+});
 
-export const umountCommand = command('umount', 1, async (ctx) => {
+export const umountCommand = command(async (ctx) => {
   umountContainer(ctx.args[0]!);
-}, {max: 1, root: false});
+});
 
-export const commitCommand = command('commit', 1, async (ctx) => {
+export const commitCommand = command(async (ctx) => {
   const {id} = await commit({root: ctx.root, container: ctx.args[0]!, ref: ctx.args[1]});
   ctx.out(`${id}\n`);
-}, {max: 2});
+});
 
-export const demoCommand = command('demo', 0, async (ctx) => {
+export const demoCommand = command(async (ctx) => {
   const root = await ensureDemo(ctx.args[0], output(ctx));
   ctx.out(`demo root: ${root}\nexplore it with: layerscope ${root}\n`);
-}, {max: 1, root: false});
+});

@@ -1,46 +1,18 @@
 // The read-only commands: images, history, diff, ls, volumes, mounts, df.
 import {changes, type Change} from '../tree/changes.js';
-import {lookup, walk, type MergedNode} from '../tree/entry.js';
+import {walk, type MergedNode} from '../tree/entry.js';
 import {containerStatus, humanAge, humanSize, modeString} from '../tree/human.js';
-import {historyRows} from '../store/history.js';
-import {Opener, parseSpec} from '../store/open.js';
-import {findContainer, RefError, type Target} from '../store/refs.js';
-import {shortId, type LayerStore} from '../store/store.js';
-import {containerUsage, imageUsage, volumeUsage} from '../store/usage.js';
-import {openStore, printJson, reportProblems, type Command, type CommandContext} from './context.js';
+import {lookupArg} from '../store/export.js';
+import {containerImageLabel, RefError, type Target} from '../store/refs.js';
+import {join} from 'node:path';
+import {shortId} from '../docker/digest.js';
+import {DockerStore, type LayerStore} from '../store/store.js';
+import {buildCacheEmpty} from '../store/usage.js';
+import type {Container, Image} from '../store/model.js';
+import {printJson} from './context.js';
+import {withSources, withStore} from './sources.js';
 import {table} from './table.js';
-
-/** Open the --root store, run `body`, report problems; an unknown ref is exit 1 with a message. */
-function withStore(body: (store: LayerStore, ctx: CommandContext) => number): Command {
-  return withSources(async (open, ctx) => body(await open.store(undefined), ctx));
-}
-
-/**
- * For commands that name sources: a REF in the --root store, or
- * `ARCHIVE[:IMAGE][@N]`, an OCI layout directory, `ROOT:REF` (see store/open.ts).
- */
-export function withSources(body: (open: Opener, ctx: CommandContext) => Promise<number>): Command {
-  return async (ctx) => {
-    const open = new Opener(ctx.root, openStore);
-    try {
-      return await body(open, ctx);
-    } catch (err) {
-      if (err instanceof RefError) {
-        ctx.err(`layerscope: ${err.message}\n`);
-        return 1;
-      }
-      throw err;
-    } finally {
-      for (const store of open.opened) reportProblems(ctx, store.problemList, store.notices);
-    }
-  };
-}
-
-export function need(ctx: CommandContext, count: number, usage: string): boolean {
-  if (ctx.args.length >= count) return true;
-  ctx.err(`usage: layerscope ${usage}\n`);
-  return false;
-}
+import {escape} from '../text/escape.js';
 
 export const images = withSources(async (open, ctx) => {
   const store = await open.store(ctx.args[0]);
@@ -52,53 +24,101 @@ export const images = withSources(async (open, ctx) => {
     }),
   );
   if (ctx.json) {
-    printJson(ctx, rows.map(({repository, tag, image}) => ({
-      Repository: repository,
-      Tag: tag,
-      ID: image.id,
-      CreatedAt: image.created,
-      Size: image.size,
-      SizeHuman: humanSize(image.size, 3),
-      Dangling: image.dangling,
-      Intermediate: image.tags.length === 0 && image.children.length > 0,
-      Layers: image.layers.length,
-    })));
+    printJson(
+      ctx,
+      rows.map(({repository, tag, image}) => ({
+        Repository: repository,
+        Tag: tag,
+        ID: image.id,
+        CreatedAt: image.created,
+        Size: image.size,
+        SizeHuman: store.sizeText(image.size),
+        ParentId: image.parent,
+        Dangling: image.dangling,
+        Intermediate: image.tags.length === 0 && image.children.length > 0,
+        Layers: image.layers.length,
+        ...(image.idKind ? {IDKind: image.idKind} : {}),
+        ...(image.platform ? {Platform: image.platform, Platforms: image.platforms} : {}),
+        ...(image.attestations ? {Attestations: image.attestations.map((a) => ({Digest: a.digest, PredicateTypes: a.predicateTypes}))} : {}),
+        ...(image.contentSize === undefined ? {} : {ContentSize: image.contentSize}),
+      })),
+    );
     return 0;
   }
-  ctx.out(table(['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE'], rows.map(({repository, tag, image}) => [repository, tag, shortId(image.id), humanAge(image.created), humanSize(image.size, 3)])));
+  const platforms = list.some((i) => i.platform);
+  const head = ['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE', ...(platforms ? ['PLATFORM'] : [])];
+  ctx.out(
+    table(
+      head,
+      rows.map(({repository, tag, image}) => [
+        repository,
+        tag,
+        shortId(image.id),
+        humanAge(image.created),
+        store.sizeText(image.size),
+        ...(platforms ? [platformCell(image)] : []),
+      ]),
+    ),
+  );
   return 0;
 });
 
+/** The platform read from an index, and the others it lists. */
+function platformCell(image: Image): string {
+  const others = (image.platforms ?? []).map((p) => p.platform).filter((p) => p !== image.platform);
+  return `${image.platform ?? ''}${others.length ? ` (also ${others.join(', ')})` : ''}`;
+}
+
 export const history = withSources(async (open, ctx) => {
-  if (!need(ctx, 1, 'history IMAGE|ARCHIVE[:IMAGE]')) return 2;
   const {store, image} = await open.image(ctx.args[0]!);
-  const rows = historyRows(store, image);
+  const rows = store.historyRows(image);
+  // Like `docker history`: short ids and created_by cut at 45 characters, unless --no-trunc.
+  const full = ctx.flags['no-trunc'] === true;
   if (ctx.json) printJson(ctx, rows);
-  else ctx.out(table(['IMAGE', 'CREATED', 'CREATED BY', 'SIZE', 'COMMENT'], rows.map((r) => [r.ID === '<missing>' ? r.ID : shortId(r.ID), humanAge(r.CreatedAt), r.CreatedBy, r.SizeHuman, r.Comment])));
+  else
+    ctx.out(
+      table(
+        ['IMAGE', 'CREATED', 'CREATED BY', 'SIZE', 'COMMENT'],
+        rows.map((r) => [
+          r.ID === '<missing>' || full ? r.ID : shortId(r.ID),
+          humanAge(r.CreatedAt),
+          full ? r.CreatedBy : ellipsis(r.CreatedBy, 45),
+          r.SizeHuman,
+          r.Comment,
+        ]),
+      ),
+    );
   return 0;
 });
 
 function changeLines(list: Change[]): string {
-  return list.map((c) => `${c.kind} ${c.path}\n`).join('');
+  return list.map((c) => `${c.kind} ${escape(c.path)}\n`).join('');
 }
 
 function changeJson(list: Change[]) {
   return list.map((c) => ({Kind: c.kind, Path: c.path, Type: c.node.meta.kind, Size: c.node.meta.size}));
 }
 
+/**
+ * A view whose files cannot be read (an unmounted zfs dataset, a devicemapper thin device) is no
+ * answer: say why and exit 1. A full-copy top layer holds the whole tree by itself.
+ */
+function needFiles(store: LayerStore, top: string | undefined): void {
+  const missing = store.unreadable(top);
+  if (missing) throw new RefError(missing.unavailable!);
+}
+
 export const diff = withSources(async (open, ctx) => {
-  if (!need(ctx, 1, 'diff CONTAINER | diff REF REF')) return 2;
   let list: Change[];
   if (ctx.args.length === 1) {
-    const root = parseSpec(ctx.args[0]!) ? undefined : await open.rootStore();
-    const container = root && findContainer(root, ctx.args[0]!);
-    if (container) list = root.containerChanges(container);
-    else {
-      const {store, target} = await open.target(ctx.args[0]!, 'container');
-      list = target.top ? store.layerChanges(target.top) : [];
-    }
+    const {store, target} = await open.target(ctx.args[0]!, 'container');
+    needFiles(store, target.top);
+    needFiles(store, target.top ? store.layers.get(target.top)?.parent : undefined);
+    list = target.kind === 'container' ? store.containerChanges(target.container!) : target.top ? store.layerChanges(target.top) : [];
   } else {
     const [a, b] = [await open.target(ctx.args[0]!), await open.target(ctx.args[1]!)];
+    needFiles(a.store, a.target.top);
+    needFiles(b.store, b.target.top);
     // Two sources: compare the merged trees (the capability xattr is only readable within a root).
     list = a.store === b.store ? a.store.diff(a.target.top, b.target.top) : changes(a.store.merged(a.target.top), b.store.merged(b.target.top));
   }
@@ -114,90 +134,159 @@ function layerLabel(store: LayerStore, target: Target, node: MergedNode): string
 }
 
 export const ls = withSources(async (open, ctx) => {
-  if (!need(ctx, 1, 'ls REF [PATH]')) return 2;
   const {store, target} = await open.target(ctx.args[0]!);
-  const path = ctx.args[1] ?? '/';
+  needFiles(store, target.top);
   const view = store.merged(target.top);
-  const start = lookup(view, path);
+  const found = lookupArg(view, ctx.args[1] ?? '/');
+  const path = found?.path ?? ctx.args[1] ?? '/';
+  const start = found?.node;
   if (!start) {
-    ctx.err(`layerscope: ${path}: no such file or directory in ${target.label}\n`);
+    ctx.err(`layerscope: ${escape(path)}: no such file or directory in ${escape(target.label)}\n`);
     return 1;
   }
   const base = path === '/' ? '/' : `/${path.split('/').filter(Boolean).join('/')}`;
   const entries: [string, MergedNode][] = start.children ? [...walk(start, base)] : [[base, start]];
   const chain = target.top ? store.chain(target.top) : [];
   if (ctx.json) {
-    printJson(ctx, entries.map(([p, n]) => ({
-      Path: p, Type: n.meta.kind, Mode: n.meta.mode & 0o7777, Uid: n.meta.uid, Gid: n.meta.gid, Size: n.meta.size,
-      LinkTarget: n.meta.target, Layer: n.layer, LayerId: chain[n.layer]?.id,
-    })));
+    printJson(
+      ctx,
+      entries.map(([p, n]) => ({
+        Path: p,
+        Type: n.meta.kind,
+        Mode: n.meta.mode & 0o7777,
+        Uid: n.meta.uid,
+        Gid: n.meta.gid,
+        Size: n.meta.size,
+        LinkTarget: n.meta.target,
+        Layer: n.layer,
+        LayerId: chain[n.layer]?.id,
+      })),
+    );
     return 0;
   }
-  ctx.out(table(['MODE', 'UID:GID', 'SIZE', 'LAYER', 'PATH'], entries.map(([p, n]) => [
-    modeString(n.meta.mode), `${n.meta.uid}:${n.meta.gid}`, String(n.meta.size), layerLabel(store, target, n),
-    n.meta.target !== undefined ? `${p} -> ${n.meta.target}` : p,
-  ])));
+  ctx.out(
+    table(
+      ['MODE', 'UID:GID', 'SIZE', 'LAYER', 'PATH'],
+      entries.map(([p, n]) => [
+        modeString(n.meta.mode),
+        `${n.meta.uid}:${n.meta.gid}`,
+        String(n.meta.size),
+        layerLabel(store, target, n),
+        n.meta.target !== undefined ? `${p} -> ${n.meta.target}` : p,
+      ]),
+    ),
+  );
   return 0;
 });
 
-export const volumes = withStore((store, ctx) => {
-  const sized = new Map(volumeUsage(store).map((u) => [u.volume, u]));
-  const usage = store.volumes.map((volume) => sized.get(volume) ?? {volume, size: -1, links: volume.usedBy.length});
-  if (ctx.json) {
-    printJson(ctx, usage.map(({volume: v, size, links}) => ({
-      CreatedAt: v.createdAt, Driver: v.driver, Labels: v.labels, Mountpoint: v.mountpoint, Name: v.name, Options: v.options, Scope: v.scope,
-      UsageData: {RefCount: links, Size: size},
-    })));
-    return 0;
+/** Docker's stringutils.Ellipsis: at most `max` characters, the last one `…` when cut. */
+function ellipsis(s: string, max: number): string {
+  if (s.length <= max) return s; // UTF-16 units ≥ characters
+  let out = '';
+  let n = 0;
+  for (const ch of s) {
+    if (++n > max) return `${[...out].slice(0, max - 1).join('')}…`;
+    out += ch;
   }
-  ctx.out(table(['DRIVER', 'VOLUME NAME', 'LINKS', 'SIZE', 'USED BY'], usage.map(({volume: v, size, links}) => [
-    v.driver, v.name, String(links), size < 0 ? 'N/A' : humanSize(size), v.usedBy.map((id) => store.containers.find((c) => c.id === id)?.name ?? shortId(id)).join(','),
-  ])));
-  return 0;
-});
+  return s;
+}
 
-export const mounts = withStore((store, ctx) => {
-  if (!need(ctx, 1, 'mounts CONTAINER')) return 2;
-  const c = findContainer(store, ctx.args[0]!);
-  if (!c) throw new RefError(`${ctx.args[0]}: no such container`);
-  if (ctx.json) {
-    printJson(ctx, c.mounts);
-    return 0;
-  }
-  const rows = c.mounts.map((m) => [m.Type, m.Name ?? '', m.Source, m.Destination, m.RW ? 'rw' : 'ro', m.Driver ?? '', m.Mode, m.Propagation]);
-  for (const [dest, opts] of Object.entries(c.tmpfs)) rows.push(['tmpfs', '', '', dest, 'rw', '', opts, '']);
-  ctx.out(table(['TYPE', 'NAME', 'SOURCE', 'DESTINATION', 'RW', 'DRIVER', 'MODE', 'PROPAGATION'], rows));
-  return 0;
-});
-
-/** Like docker: an image given by id shows as a short id. */
-function displayImage(ref: string): string {
-  return /^sha256:[0-9a-f]{64}$/.test(ref) ? shortId(ref) : ref;
+/** RFC 3339 times compared newest first, their fractions of a second to the nanosecond ("…13Z" before "…13.4Z"). */
+function newestFirst(a: string | undefined, b: string | undefined): number {
+  const key = (t = '') => t.replace(/(\.\d+)?(Z|[+-]\d\d:\d\d)$/, (_, f: string | undefined, z: string) => `${(f ?? '.').padEnd(10, '0')}${z}`);
+  return key(b).localeCompare(key(a));
 }
 
 export const df = withStore((store, ctx) => {
-  const imgs = imageUsage(store).sort((a, b) => (b.image.created ?? '').localeCompare(a.image.created ?? ''));
-  const ctrs = containerUsage(store);
-  const vols = volumeUsage(store);
+  // dockerd lists images and containers newest first; podman 4 its images in storage order
+  // (images.json) and its containers by id (libpod's bolt keys).
+  const podman = store.tool === 'podman';
+  const imgs = podman ? store.imageUsage() : store.imageUsage().sort((a, b) => newestFirst(a.image.created, b.image.created));
+  const ctrs = store
+    .containerUsage()
+    .sort((a, b) => (podman ? (a.container.id < b.container.id ? -1 : 1) : newestFirst(a.container.created, b.container.created)));
+  const vols = store.volumeUsage();
+  const blobs = store.contentBlobs();
   if (ctx.json) {
     printJson(ctx, {
-      Images: imgs.map((u) => ({ID: u.image.id, RepoTags: u.image.tags, Created: u.image.created, Size: u.size, SharedSize: u.sharedSize, UniqueSize: u.uniqueSize, Containers: u.containers})),
-      Containers: ctrs.map((u) => ({ID: u.container.id, Names: [u.container.name], Image: u.container.imageRef, State: u.container.state, SizeRw: u.sizeRw, LocalVolumes: u.localVolumes})),
+      ...(blobs ? {Content: [...blobs].map(([Digest, Size]) => ({Digest, Size}))} : {}),
+      Images: imgs.map((u) => ({
+        ID: u.image.id,
+        RepoTags: u.image.tags,
+        Created: u.image.created,
+        Size: u.size,
+        SharedSize: u.sharedSize,
+        UniqueSize: u.uniqueSize,
+        Containers: u.containers,
+      })),
+      Containers: ctrs.map((u) => ({
+        ID: u.container.id,
+        Names: [u.container.name],
+        Image: u.container.imageRef,
+        State: u.container.state,
+        SizeRw: u.sizeRw,
+        LocalVolumes: u.localVolumes,
+      })),
       Volumes: vols.map((u) => ({Name: u.volume.name, Driver: u.volume.driver, Links: u.links, Size: u.size})),
     });
     return 0;
   }
+  // podman prints every size with 4 digits and a container's image by id; docker 3 digits and by name.
+  const total = (n: number) => humanSize(n, podman ? 4 : 3);
+  const imageOf = (c: Container) => (podman ? shortId(c.imageId) : containerImageLabel(store, c));
   ctx.out('Images space usage:\n\n');
-  ctx.out(table(['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE', 'SHARED SIZE', 'UNIQUE SIZE', 'CONTAINERS'], imgs.flatMap((u) =>
-    (u.image.tags.length ? u.image.tags : ['<none>:<none>']).map((ref) => {
-      const i = ref.lastIndexOf(':');
-      return [ref.slice(0, i), ref.slice(i + 1), shortId(u.image.id), humanAge(u.image.created), humanSize(u.size, 3), humanSize(u.sharedSize), humanSize(u.uniqueSize), String(u.containers)];
-    }))));
+  // Like the docker CLI: one row per image, under its first tag; podman: one row per name.
+  ctx.out(
+    table(
+      ['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE', 'SHARED SIZE', 'UNIQUE SIZE', 'CONTAINERS'],
+      imgs.flatMap((u) =>
+        (podman && u.image.tags.length ? u.image.tags : [u.image.tags[0] ?? '<none>:<none>']).map((ref) => {
+          const i = ref.lastIndexOf(':');
+          return [
+            ref.slice(0, i),
+            ref.slice(i + 1),
+            shortId(u.image.id),
+            humanAge(u.image.created),
+            total(u.size),
+            humanSize(u.sharedSize),
+            humanSize(u.uniqueSize),
+            String(u.containers),
+          ];
+        }),
+      ),
+    ),
+  );
   ctx.out('\nContainers space usage:\n\n');
-  ctx.out(table(['CONTAINER ID', 'IMAGE', 'LOCAL VOLUMES', 'SIZE', 'STATUS', 'NAMES'], ctrs.map((u) => [
-    shortId(u.container.id), displayImage(u.container.imageRef), String(u.localVolumes), humanSize(u.sizeRw, 3), containerStatus(u.container.state, u.container.exitCode, u.container.startedAt, u.container.finishedAt), u.container.name,
-  ])));
+  ctx.out(
+    table(
+      ['CONTAINER ID', 'IMAGE', 'COMMAND', 'LOCAL VOLUMES', 'SIZE', 'CREATED', 'STATUS', 'NAMES'],
+      ctrs.map((u) => [
+        shortId(u.container.id),
+        imageOf(u.container),
+        `"${ellipsis(u.container.command, 20)}"`,
+        String(u.localVolumes),
+        u.sizeRw < 0 ? 'N/A' : total(u.sizeRw),
+        humanAge(u.container.created),
+        containerStatus(u.container.state, u.container.exitCode, u.container.startedAt, u.container.finishedAt),
+        u.container.name,
+      ]),
+    ),
+  );
+  if (blobs) {
+    // containerd's content store (`ctr content ls`): what the images' blobs take before unpacking.
+    ctx.out(`\nContent store usage: ${blobs.size} blobs, ${humanSize([...blobs.values()].reduce((a, b) => a + b, 0))}\n`);
+  }
   ctx.out('\nLocal Volumes space usage:\n\n');
-  ctx.out(table(['VOLUME NAME', 'LINKS', 'SIZE'], vols.map((u) => [u.volume.name, String(u.links), humanSize(u.size)])));
+  ctx.out(
+    table(
+      ['VOLUME NAME', 'LINKS', 'SIZE'],
+      vols.map((u) => [u.volume.name, String(u.links), u.size < 0 ? 'N/A' : humanSize(u.size)]),
+    ),
+  );
+  // The classic builder's cache is its images (above); BuildKit's cache is not read.
+  const noCache = store instanceof DockerStore ? buildCacheEmpty(store) : true;
+  if (noCache === false)
+    store.problems.add(join(store.root, 'buildkit', 'metadata_v2.db'), 'BuildKit cache records are not read: build cache usage is not shown');
+  else if (noCache) ctx.out('\nBuild cache usage: 0B\n\n' + table(['CACHE ID', 'CACHE TYPE', 'SIZE', 'CREATED', 'LAST USED', 'USAGE', 'SHARED'], []));
   return 0;
 });

@@ -3,19 +3,32 @@
 // COPY/ADD content hashes exactly as Docker writes them, and the classic layer cache: a step is reused
 // when a child of the current image has the same container_config (command, env, labels, ...).
 import {createHash, randomBytes} from 'node:crypto';
-import type {Stats} from 'node:fs';
+import {lstatSync, readlinkSync, type Stats} from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import {basename, isAbsolute, join, posix, resolve} from 'node:path';
 import {constants as zlibConstants, gunzipSync} from 'node:zlib';
-import * as tar from 'tar';
 import {parseDockerfile, parseKeyValues, processWords, expandWord, DockerfileError, type Instruction, type Vars} from './dockerfile.js';
 import {CowError, CowView} from './cow.js';
-import {goArch, type Output} from './import.js';
+import {mkdirAllInView, resolveInView, resolveScoped, type LinkReader} from './cow-resolve.js';
+import {shortId} from '../docker/digest.js';
+import {goArch} from '../docker/platform.js';
+import {maybeDecompress, type Output} from './import.js';
+import {applyLayerTar} from './layer-tar.js';
 import {goTime} from './layout-json.js';
-import {assertEngineRoot, chainDiffDirs, newLayerDir, registerLayerDir, removeLayerDir, rootPaths, type LayerDir, type LayerInfo} from './layout.js';
+import {EngineRoot, type Txn} from './engine-root.js';
+import {chainDiffDirs, newLayerDir, registerLayerDir, removeLayerDir, type LayerDir, type LayerInfo} from './layout.js';
 import {
-  childImages, DOCKER_VERSION, emptyContainerConfig, imageChainId, readImageConfig, resolveImage, serializeImageConfig,
-  storeImageConfig, tagImage, type ContainerConfig, type ImageConfig,
+  childImages,
+  DOCKER_VERSION,
+  emptyContainerConfig,
+  imageChainId,
+  readImageConfig,
+  resolveImage,
+  serializeImageConfig,
+  storeImageConfig,
+  tagImage,
+  type ContainerConfig,
+  type ImageConfig,
 } from './layout-image.js';
 import {runInLayer} from './run.js';
 
@@ -41,7 +54,6 @@ export interface BuildResult {
 }
 
 const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
-const short = (id: string): string => id.replace(/^sha256:/, '').slice(0, 12);
 
 interface Stage {
   name?: string;
@@ -57,7 +69,9 @@ interface Stage {
 
 /** Docker's %q of a Go string. */
 function goQuote(s: string): string {
-  return JSON.stringify(s).replace(/\\u00([0-9a-f]{2})/g, (_, h: string) => ({'07': '\\a', '0b': '\\v'} as Record<string, string>)[h] ?? `\\x${h}`).replace(/\x7f/g, '\\x7f');
+  return JSON.stringify(s)
+    .replace(/\\u00([0-9a-f]{2})/g, (_, h: string) => (({'07': '\\a', '0b': '\\v'}) as Record<string, string>)[h] ?? `\\x${h}`)
+    .replace(/\x7f/g, '\\x7f');
 }
 
 /** Docker's image cache comparison (image/cache/compare.go), plus WorkingDir. */
@@ -65,10 +79,21 @@ function sameRunConfig(a: ContainerConfig, b: ContainerConfig): boolean {
   const eqList = (x: unknown[] | null | undefined, y: unknown[] | null | undefined): boolean => JSON.stringify(x ?? []) === JSON.stringify(y ?? []);
   const keys = (m: Record<string, unknown> | null | undefined): string => JSON.stringify(Object.keys(m ?? {}).sort());
   const entries = (m: Record<string, string> | null | undefined): string => JSON.stringify(Object.entries(m ?? {}).sort());
-  return !a.OpenStdin && !b.OpenStdin && a.AttachStdout === b.AttachStdout && a.AttachStderr === b.AttachStderr &&
-    a.User === b.User && a.Tty === b.Tty && a.WorkingDir === b.WorkingDir && eqList(a.Cmd, b.Cmd) && eqList(a.Env, b.Env) &&
-    eqList(a.Entrypoint, b.Entrypoint) && entries(a.Labels) === entries(b.Labels) && keys(a.ExposedPorts) === keys(b.ExposedPorts) &&
-    keys(a.Volumes) === keys(b.Volumes);
+  return (
+    !a.OpenStdin &&
+    !b.OpenStdin &&
+    a.AttachStdout === b.AttachStdout &&
+    a.AttachStderr === b.AttachStderr &&
+    a.User === b.User &&
+    a.Tty === b.Tty &&
+    a.WorkingDir === b.WorkingDir &&
+    eqList(a.Cmd, b.Cmd) &&
+    eqList(a.Env, b.Env) &&
+    eqList(a.Entrypoint, b.Entrypoint) &&
+    entries(a.Labels) === entries(b.Labels) &&
+    keys(a.ExposedPorts) === keys(b.ExposedPorts) &&
+    keys(a.Volumes) === keys(b.Volumes)
+  );
 }
 
 const clone = <T>(v: T): T => structuredClone(v);
@@ -78,7 +103,10 @@ export class Builder {
   private readonly metaArgs = new Map<string, string | undefined>();
   readonly steps: BuildResult['steps'] = [];
 
-  constructor(private readonly opts: BuildOptions) {}
+  constructor(
+    private readonly opts: BuildOptions,
+    private readonly engine: EngineRoot,
+  ) {}
 
   private print(text: string): void {
     this.opts.out?.write(text);
@@ -131,7 +159,7 @@ export class Builder {
     }
     const id = this.stage.imageId;
     if (!id) throw new Error('the build produced no image (FROM scratch with no instructions)');
-    this.print(`Successfully built ${short(id)}\n`);
+    this.print(`Successfully built ${shortId(id)}\n`);
     for (const t of this.opts.tags ?? []) {
       const r = await tagImage(this.opts.root, t, id);
       this.print(`Successfully tagged ${r.full}\n`);
@@ -180,10 +208,15 @@ export class Builder {
     runConfig.StdinOnce = false;
     runConfig.Image = imageId;
     this.stages.push({
-      name: words[2]?.toLowerCase(), imageId, config, chainId: config ? imageChainId(config) : undefined,
-      runConfig, cmdSet: false, args: new Map(),
+      name: words[2]?.toLowerCase(),
+      imageId,
+      config,
+      chainId: config ? imageChainId(config) : undefined,
+      runConfig,
+      cmdSet: false,
+      args: new Map(),
     });
-    this.print(imageId ? ` ---> ${short(imageId)}\n` : ' ---> \n');
+    this.print(imageId ? ` ---> ${shortId(imageId)}\n` : ' ---> \n');
     this.steps.push({instruction: inst.original, id: imageId, cached: false});
   }
 
@@ -194,7 +227,7 @@ export class Builder {
       const {config} = await readImageConfig(this.opts.root, id);
       if (!sameRunConfig(config.container_config, probe)) continue;
       this.adopt(id, config);
-      this.print(` ---> Using cache\n ---> ${short(id)}\n`);
+      this.print(` ---> Using cache\n ---> ${shortId(id)}\n`);
       return true;
     }
     return false;
@@ -208,7 +241,7 @@ export class Builder {
   }
 
   /** Write the step's image (NewChildImage): history entry, optional layer, metadata parent. */
-  private async commit(containerConfig: ContainerConfig, layer: LayerInfo | undefined, containerId?: string): Promise<string> {
+  private async commit(txn: Txn, containerConfig: ContainerConfig, layer: LayerInfo | undefined, containerId?: string): Promise<string> {
     const s = this.stage;
     const parent = s.config;
     const created = goTime();
@@ -225,12 +258,12 @@ export class Builder {
       os: parent?.os ?? 'linux',
       rootfs: {type: 'layers', diff_ids: [...(parent?.rootfs.diff_ids ?? []), ...(layer ? [layer.diffId] : [])]},
     };
-    const id = await storeImageConfig(this.opts.root, serializeImageConfig(img), {parent: s.imageId || undefined});
+    const id = await storeImageConfig(txn, serializeImageConfig(img), {parent: s.imageId || undefined});
     s.imageId = id;
     s.config = img;
     s.chainId = layer ? layer.chainId : s.chainId;
     this.steps.at(-1)!.id = id;
-    this.print(` ---> ${short(id)}\n`);
+    this.print(` ---> ${shortId(id)}\n`);
     return id;
   }
 
@@ -245,7 +278,7 @@ export class Builder {
     if (await this.probeCache(probe)) return;
     const cid = randomBytes(32).toString('hex');
     this.print(` ---> Running in ${cid.slice(0, 12)}\nRemoving intermediate container ${cid.slice(0, 12)}\n`);
-    await this.commit({...probe, Hostname: cid.slice(0, 12), Labels: probe.Labels ?? {}}, undefined, cid);
+    await this.engine.transaction((txn) => this.commit(txn, {...probe, Hostname: cid.slice(0, 12), Labels: probe.Labels ?? {}}, undefined, cid));
   }
 
   private async metadata(inst: Instruction): Promise<void> {
@@ -327,13 +360,13 @@ export class Builder {
   }
 
   /** Register a filled layer dir, or drop it when the step changed nothing (Docker's empty_layer). */
-  private async finishLayer(layer: LayerDir): Promise<LayerInfo | undefined> {
+  private async finishLayer(txn: Txn, layer: LayerDir): Promise<LayerInfo | undefined> {
     await fsp.rm(join(layer.dir, 'work', 'work'), {recursive: true, force: true}).catch(() => undefined);
     if ((await fsp.readdir(layer.diffDir)).length === 0) {
       await removeLayerDir(this.opts.root, layer.id);
       return undefined;
     }
-    return registerLayerDir(this.opts.root, this.stage.chainId, layer);
+    return registerLayerDir(txn, this.stage.chainId, layer);
   }
 
   private async workdir(inst: Instruction): Promise<void> {
@@ -346,15 +379,12 @@ export class Builder {
     const cid = randomBytes(32).toString('hex');
     this.print(` ---> Running in ${cid.slice(0, 12)}\nRemoving intermediate container ${cid.slice(0, 12)}\n`);
     // Docker creates the directory in the step's container, so a new directory becomes a layer.
-    const layer = await newLayerDir(this.opts.root, this.stage.chainId);
-    try {
-      await ensureDir(layer.diffDir, await this.imageDirs(), rc.WorkingDir);
-      const info = await this.finishLayer(layer);
-      await this.commit({...probe, Hostname: cid.slice(0, 12), Labels: probe.Labels ?? {}}, info, cid);
-    } catch (err) {
-      await removeLayerDir(this.opts.root, layer.id);
-      throw err;
-    }
+    await this.engine.transaction(async (txn) => {
+      const layer = await newLayerDir(txn, this.stage.chainId);
+      mkdirAllInView(stepView(layer.diffDir, await this.imageDirs()), rc.WorkingDir);
+      const info = await this.finishLayer(txn, layer);
+      await this.commit(txn, {...probe, Hostname: cid.slice(0, 12), Labels: probe.Labels ?? {}}, info, cid);
+    });
   }
 
   private async runStep(inst: Instruction): Promise<void> {
@@ -367,28 +397,26 @@ export class Builder {
     if (await this.probeCache(probe)) return;
     const cid = randomBytes(32).toString('hex');
     this.print(` ---> Running in ${cid.slice(0, 12)}\n`);
-    const layer = await newLayerDir(this.opts.root, this.stage.chainId);
-    try {
+    await this.engine.transaction(async (txn) => {
+      const layer = await newLayerDir(txn, this.stage.chainId);
       const code = await runInLayer({
-        overlayDir: rootPaths(this.opts.root).overlay,
+        overlayDir: this.engine.paths.overlay,
         lowerDirs: await this.imageDirs(),
         upperDir: layer.diffDir,
         workDir: layer.workDir,
-        scratchDir: layer.dir,
+        scratchDir: await txn.scratch('run'),
         argv: cmd,
         env: [...(rc.Env ?? []), ...buildArgs],
         cwd: rc.WorkingDir,
         user: rc.User,
+        hostname: cid.slice(0, 12),
         onOutput: (chunk) => this.print(chunk.toString()),
       });
       if (code !== 0) throw new Error(`The command '${cmd.join(' ')}' returned a non-zero code: ${code}`);
       this.print(`Removing intermediate container ${cid.slice(0, 12)}\n`);
-      const info = await this.finishLayer(layer);
-      await this.commit(probe, info, cid);
-    } catch (err) {
-      await removeLayerDir(this.opts.root, layer.id);
-      throw err;
-    }
+      const info = await this.finishLayer(txn, layer);
+      await this.commit(txn, probe, info, cid);
+    });
   }
 
   private async copy(inst: Instruction): Promise<void> {
@@ -406,12 +434,15 @@ export class Builder {
       const cfg = stage?.config ?? (await readImageConfig(this.opts.root, imageId)).config;
       source = imageSource(await chainDiffDirs(this.opts.root, imageChainId(cfg)));
     } else source = localSource(resolve(this.opts.context));
-    const infos = [];
+    const infos: Array<{rel: string; hash: string}> = [];
     for (const src of words.slice(0, -1)) {
       if (/^[a-z]+:\/\//i.test(src)) throw new DockerfileError(inst.line, `${inst.keyword} from a URL (${src}) is not supported: no network`);
       const matches = await globSource(source, src);
       if (matches.length === 0) throw new DockerfileError(inst.line, `${inst.keyword} failed: no source files were specified (${src} not found)`);
-      for (const rel of matches) infos.push({rel, hash: await sourceHash(source, rel)});
+      for (const match of matches) {
+        const rel = await source.resolve(match);
+        infos.push({rel, hash: await sourceHash(source, rel)});
+      }
     }
     const hash = infos.length === 1 ? infos[0]!.hash : `multi:${sha256hex(infos.map((i) => i.hash).join(','))}`;
     const probe = this.withCmd(['/bin/sh', '-c', `#(nop) ${inst.keyword} ${hash} in ${destRaw} `]);
@@ -421,22 +452,20 @@ export class Builder {
     const image = await this.imageDirs();
     const destAbs = posix.resolve(rc.WorkingDir || '/', destRaw);
     const destIsDir = destRaw.endsWith('/') || destRaw.endsWith('/.') || infos.length > 1;
-    const layer = await newLayerDir(this.opts.root, this.stage.chainId);
-    try {
+    await this.engine.transaction(async (txn) => {
+      const layer = await newLayerDir(txn, this.stage.chainId);
+      const view = stepView(layer.diffDir, image);
       for (const info of infos) {
         const {st, path} = await source.stat(info.rel);
         if (inst.keyword === 'ADD' && from === undefined && st.isFile() && (await isTarArchive(path))) {
-          await extractIntoLayer(path, destAbs, layer.diffDir, image);
+          await extractIntoView(path, destAbs, view, await txn.scratch('add'));
           continue;
         }
-        await copyIntoLayer(source, info.rel, destAbs, destIsDir, layer.diffDir, image, from !== undefined);
+        await copyIntoView(source, info.rel, destAbs, destIsDir, view, from !== undefined);
       }
-      const info = await this.finishLayer(layer);
-      await this.commit(probe, info);
-    } catch (err) {
-      await removeLayerDir(this.opts.root, layer.id);
-      throw err;
-    }
+      const info = await this.finishLayer(txn, layer);
+      await this.commit(txn, probe, info);
+    });
   }
 }
 
@@ -446,8 +475,11 @@ const sha256hex = (data: string | Buffer): string => createHash('sha256').update
 
 /** Where COPY reads from: the build context, or an image's merged layers (COPY --from). */
 interface FileSource {
+  /** lstat of an entry whose parent components are resolved inside the source (a final symlink is not followed) */
   stat(rel: string): Promise<{st: Stats; path: string}>;
   readdir(rel: string): Promise<string[]>;
+  /** A named source path with every symlink, the last one included, resolved inside the source (Docker's FollowSymlinkInScope). */
+  resolve(rel: string): Promise<string>;
   /** the context tar the CLI sends records uid/gid 0; an image source hashes real owners */
   realOwners: boolean;
 }
@@ -457,18 +489,26 @@ function cleanRel(src: string): string {
   return rel;
 }
 
+/** A build context directory as a tree to resolve paths in (Docker's FollowSymlinkInScope allows 255 links). */
+function contextTree(root: string): LinkReader {
+  return {lstat: (p) => lstatSync(join(root, p), {throwIfNoEntry: false}), readlink: (p) => readlinkSync(join(root, p))};
+}
+
 function localSource(root: string): FileSource {
-  const abs = (rel: string): string => join(root, rel);
+  const tree = contextTree(root);
+  const inScope = (rel: string, followLast: boolean): string => resolveScoped(tree, rel, {followLast, maxLinks: 255}).slice(1);
+  const abs = async (rel: string): Promise<string> => join(root, inScope(rel, false));
   return {
     realOwners: false,
     async stat(rel) {
-      const path = abs(rel);
+      const path = await abs(rel);
       const st = await fsp.lstat(path).catch(() => {
         throw new Error(`${rel || '.'}: no such file or directory in the build context`);
       });
       return {st, path};
     },
-    readdir: async (rel) => (await fsp.readdir(abs(rel))).sort(),
+    readdir: async (rel) => (await fsp.readdir(await abs(rel))).sort(),
+    resolve: async (rel) => inScope(rel, true),
   };
 }
 
@@ -495,6 +535,7 @@ function imageSource(layers: string[]): FileSource {
       if (!e) throw new Error(`${rel}: no such file or directory in the source image`);
       return e;
     },
+    resolve: async (rel) => rel,
     readdir: async (rel) => {
       try {
         return layers.length ? imageView(layers).readdir(`/${rel}`) : [];
@@ -515,13 +556,25 @@ async function globSource(source: FileSource, src: string): Promise<string[]> {
   }
   let found = [''];
   for (const part of rel.split('/')) {
-    const re = new RegExp(`^${part.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')}$`);
+    const re = new RegExp(
+      `^${part
+        .replace(/[.+^${}()|\\]/g, '\\$&')
+        .replace(/\*/g, '[^/]*')
+        .replace(/\?/g, '[^/]')}$`,
+    );
     const next: string[] = [];
     for (const dir of found) {
       const names = /[*?[]/.test(part) ? await source.readdir(dir).catch(() => [] as string[]) : [part];
       for (const n of names) {
         const cand = dir ? `${dir}/${n}` : n;
-        if (re.test(n) && (await source.stat(cand).then(() => true, () => false))) next.push(cand);
+        if (
+          re.test(n) &&
+          (await source.stat(cand).then(
+            () => true,
+            () => false,
+          ))
+        )
+          next.push(cand);
       }
     }
     found = next;
@@ -529,7 +582,8 @@ async function globSource(source: FileSource, src: string): Promise<string[]> {
   return found;
 }
 
-const TYPEFLAG = (st: Stats): string => (st.isDirectory() ? '5' : st.isSymbolicLink() ? '2' : st.isCharacterDevice() ? '3' : st.isBlockDevice() ? '4' : st.isFIFO() ? '6' : '0');
+const TYPEFLAG = (st: Stats): string =>
+  st.isDirectory() ? '5' : st.isSymbolicLink() ? '2' : st.isCharacterDevice() ? '3' : st.isBlockDevice() ? '4' : st.isFIFO() ? '6' : '0';
 
 /** Docker's tarsum v1 file sum: header fields (no mtime, no user names) followed by the content. */
 async function tarsumOf(source: FileSource, rel: string): Promise<string> {
@@ -538,7 +592,9 @@ async function tarsumOf(source: FileSource, rel: string): Promise<string> {
   const size = st.isFile() ? st.size : 0;
   const link = st.isSymbolicLink() ? await fsp.readlink(path) : '';
   const [uid, gid] = source.realOwners ? [st.uid, st.gid] : [0, 0];
-  h.update(`name${rel}${st.isDirectory() ? '/' : ''}mode${st.mode}uid${uid}gid${gid}size${size}typeflag${TYPEFLAG(st)}linkname${link}unamegnamedevmajor0devminor0`);
+  h.update(
+    `name${rel}${st.isDirectory() ? '/' : ''}mode${st.mode}uid${uid}gid${gid}size${size}typeflag${TYPEFLAG(st)}linkname${link}unamegnamedevmajor0devminor0`,
+  );
   if (size > 0) for await (const chunk of (await fsp.open(path)).createReadStream()) h.update(chunk as Buffer);
   return h.digest('hex');
 }
@@ -558,59 +614,54 @@ async function sourceHash(source: FileSource, rel: string): Promise<string> {
 
 // ---------------------------------------------------------------- COPY/ADD into a layer dir
 
-/**
- * Make directory `abs` (image path) exist in the layer. Directories the image already has are copied up
- * with their owner and mode, as overlayfs would; new ones are root-owned 0755, as Docker creates them.
- */
-async function ensureDir(layer: string, image: string[], abs: string): Promise<void> {
-  let rel = '';
-  for (const part of abs.split('/').filter(Boolean)) {
-    rel = rel ? `${rel}/${part}` : part;
-    const target = join(layer, rel);
-    const here = await fsp.lstat(target).catch(() => undefined);
-    if (here?.isDirectory()) continue;
-    if (here) await fsp.rm(target, {recursive: true});
-    const below = viewStat(image, rel);
-    await fsp.mkdir(target);
-    const keep = below?.st.isDirectory();
-    await fsp.chmod(target, keep ? below!.st.mode & 0o7777 : 0o755);
-    await fsp.lchown(target, keep ? below!.st.uid : 0, keep ? below!.st.gid : 0);
-  }
-}
+/** The step's merged view: its layer dir over the image's layers; every write of a step goes through it. */
+const stepView = (layer: string, image: readonly string[]): CowView => new CowView({upper: layer, lowers: [...image]});
 
-async function isDirInView(layer: string, image: string[], abs: string): Promise<boolean> {
-  const here = await fsp.lstat(join(layer, abs)).catch(() => undefined);
-  if (here) return here.isDirectory();
-  return viewStat(image, abs)?.st.isDirectory() ?? false;
+function lstatInView(view: CowView, path: string): Stats | undefined {
+  try {
+    return view.lstat(path);
+  } catch (err) {
+    if (err instanceof CowError) return undefined;
+    throw err;
+  }
 }
 
 /** Copy one entry (recursively for directories) with mode and times kept, owned by root unless preserved. */
-async function copyEntry(source: FileSource, rel: string, target: string, preserveOwner: boolean): Promise<void> {
+async function copyEntry(source: FileSource, rel: string, target: string, view: CowView, preserveOwner: boolean): Promise<void> {
   const {st, path} = await source.stat(rel);
-  const existing = await fsp.lstat(target).catch(() => undefined);
-  if (existing && !(existing.isDirectory() && st.isDirectory())) await fsp.rm(target, {recursive: true});
+  const existing = lstatInView(view, target);
+  if (existing && !(existing.isDirectory() && st.isDirectory())) view.rm(target, {recursive: true});
   if (st.isDirectory()) {
-    if (!existing) await fsp.mkdir(target);
-    for (const n of await source.readdir(rel)) await copyEntry(source, rel ? `${rel}/${n}` : n, join(target, n), preserveOwner);
-  } else if (st.isSymbolicLink()) await fsp.symlink(await fsp.readlink(path), target);
-  else if (st.isFile()) await fsp.copyFile(path, target);
-  else throw new Error(`${rel}: only files, directories and symlinks can be copied`);
-  await fsp.lchown(target, preserveOwner ? st.uid : 0, preserveOwner ? st.gid : 0);
-  if (!st.isSymbolicLink()) await fsp.chmod(target, st.mode & 0o7777);
-  await fsp.lutimes(target, st.atime, st.mtime);
+    if (!existing?.isDirectory()) view.mkdir(target);
+    for (const n of await source.readdir(rel)) await copyEntry(source, rel ? `${rel}/${n}` : n, posix.join(target, n), view, preserveOwner);
+  } else if (st.isSymbolicLink()) view.symlink(await fsp.readlink(path), target);
+  else if (st.isFile()) {
+    // Made through the view (its parents copied up), then filled in place: a regular file of the layer.
+    view.writeFile(target, '');
+    await fsp.copyFile(path, view.entry(target).real);
+  } else throw new Error(`${rel}: only files, directories and symlinks can be copied`);
+  // Without root, files stay the builder's (the demo says so); only root can give them away.
+  if (process.getuid?.() === 0) view.lchown(target, preserveOwner ? st.uid : 0, preserveOwner ? st.gid : 0);
+  if (!st.isSymbolicLink()) view.chmod(target, st.mode & 0o7777);
+  view.lutimes(target, st.atimeMs / 1000, st.mtimeMs / 1000);
 }
 
-/** COPY semantics: a directory's contents go into dest; a file goes to dest, or into it when dest is a directory. */
-async function copyIntoLayer(source: FileSource, rel: string, dest: string, destIsDir: boolean, layer: string, image: string[], preserveOwner: boolean): Promise<void> {
+/**
+ * COPY semantics: a directory's contents go into dest; a file goes to dest, or into it when dest is a
+ * directory. Dest is resolved in the image (its symlinks followed inside the view, as Docker does).
+ */
+async function copyIntoView(source: FileSource, rel: string, dest: string, destIsDir: boolean, view: CowView, preserveOwner: boolean): Promise<void> {
   const {st} = await source.stat(rel);
   if (st.isDirectory()) {
-    await ensureDir(layer, image, dest);
-    for (const n of await source.readdir(rel)) await copyEntry(source, rel ? `${rel}/${n}` : n, join(layer, dest, n), preserveOwner);
+    const dir = mkdirAllInView(view, dest);
+    for (const n of await source.readdir(rel)) await copyEntry(source, rel ? `${rel}/${n}` : n, posix.join(dir, n), view, preserveOwner);
     return;
   }
-  const target = destIsDir || (await isDirInView(layer, image, dest)) ? posix.join(dest, basename(rel)) : dest;
-  await ensureDir(layer, image, posix.dirname(target));
-  await copyEntry(source, rel, join(layer, target), preserveOwner);
+  const resolved = resolveInView(view, dest);
+  const intoDir = destIsDir || (lstatInView(view, resolved)?.isDirectory() ?? false);
+  const target = intoDir ? posix.join(resolved, basename(rel)) : resolved;
+  const parent = mkdirAllInView(view, posix.dirname(target));
+  await copyEntry(source, rel, posix.join(parent, posix.basename(target)), view, preserveOwner);
 }
 
 /** ADD extracts local tar archives (plain or gzip'd), recognised by content as Docker does. */
@@ -631,9 +682,14 @@ async function isTarArchive(path: string): Promise<boolean> {
   return head.length >= 263 && head.subarray(257, 262).toString('latin1') === 'ustar';
 }
 
-async function extractIntoLayer(archive: string, dest: string, layer: string, image: string[]): Promise<void> {
-  await ensureDir(layer, image, dest);
-  await tar.x({file: archive, cwd: join(layer, dest), preserveOwner: process.getuid?.() === 0, strict: true});
+/**
+ * ADD of a local archive: extracted into a scratch directory of the step by the layer applier (which keeps
+ * every entry there, absolute symlink targets as they are, `.wh.` names as plain names as Docker's Untar
+ * does), then copied into the view with its owners.
+ */
+async function extractIntoView(archive: string, dest: string, view: CowView, scratch: string): Promise<void> {
+  await applyLayerTar(await maybeDecompress(archive), scratch, {whiteouts: false});
+  await copyIntoView(localSource(scratch), '', dest, true, view, process.getuid?.() === 0);
 }
 
 /** nat.ParsePortSpecs for EXPOSE: "80", "80/udp", "8000-8002/tcp". */
@@ -648,10 +704,10 @@ function portKeys(spec: string, line: number): string[] {
 
 /** Build CONTEXT with its Dockerfile into the engine root; prints Docker-style progress to `out`. */
 export async function build(opts: BuildOptions): Promise<BuildResult> {
-  await assertEngineRoot(opts.root);
+  const engine = await EngineRoot.open(opts.root);
   const file = opts.file ? (isAbsolute(opts.file) ? opts.file : join(opts.context, opts.file)) : join(opts.context, 'Dockerfile');
   const text = await fsp.readFile(file, 'utf8').catch(() => {
     throw new Error(`cannot read Dockerfile ${file}`);
   });
-  return new Builder(opts).run(parseDockerfile(text));
+  return new Builder(opts, engine).run(parseDockerfile(text));
 }

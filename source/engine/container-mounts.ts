@@ -61,7 +61,16 @@ export function parseMountFlag(raw: string): MountSpec {
 /** One MountPoint of config.v2.json; `volumeName` and `volumeData` are set for volumes. */
 export function mountPointRecord(m: MountSpec, volumeName?: string, volumeData?: string): Record<string, unknown> {
   if (m.type === 'tmpfs') {
-    return {Source: '', Destination: m.target, RW: true, Name: '', Driver: '', Type: 'tmpfs', Spec: {Type: 'tmpfs', Target: m.target}, SkipMountpointCreation: false};
+    return {
+      Source: '',
+      Destination: m.target,
+      RW: true,
+      Name: '',
+      Driver: '',
+      Type: 'tmpfs',
+      Spec: {Type: 'tmpfs', Target: m.target},
+      SkipMountpointCreation: false,
+    };
   }
   const named = m.type === 'volume' && m.name !== undefined;
   const out: Record<string, unknown> = {
@@ -75,9 +84,10 @@ export function mountPointRecord(m: MountSpec, volumeName?: string, volumeData?:
   if (m.mode) out.Relabel = m.mode;
   if (m.type === 'bind') out.Propagation = 'rprivate';
   // Anonymous volumes (image VOLUME, `-v /path`) carry an empty spec, as the daemon makes them.
-  out.Spec = m.type === 'volume' && !named
-    ? {}
-    : {Type: m.type, Source: m.type === 'bind' ? m.source : m.name, Target: m.target, ...(m.readonly ? {ReadOnly: true} : {})};
+  out.Spec =
+    m.type === 'volume' && !named
+      ? {}
+      : {Type: m.type, Source: m.type === 'bind' ? m.source : m.name, Target: m.target, ...(m.readonly ? {ReadOnly: true} : {})};
   out.SkipMountpointCreation = m.type === 'bind' && m.via === 'mount';
   return out;
 }

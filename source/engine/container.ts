@@ -3,16 +3,16 @@
 // plus what starting it would add to the writable layer: the mount points the image lacks.
 // Also the lookup every later command shares: a container's layers as the read-only store reader sees them.
 import {randomBytes} from 'node:crypto';
-import {mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs';
+import {existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {findContainer} from '../store/refs.js';
 import {DockerStore} from '../store/store.js';
 import type {Container} from '../store/model.js';
-import {assertWritableRoot} from './container-root.js';
+import {EngineRoot, type Txn} from './engine-root.js';
 import {hostConfigMounts, mountPointRecord, parseMountFlag, parseVolumeFlag, type MountSpec} from './container-mounts.js';
 import {CowView} from './cow.js';
 import {goJson, goTime} from './layout-json.js';
-import {chainDiffDirs, createContainerLayers, removeLayerDir, rootPaths} from './layout.js';
+import {chainDiffDirs, createContainerLayers, rootPaths} from './layout.js';
 import {goContainerConfig, imageChainId, readImageConfig, resolveImage} from './layout-image.js';
 import {anonymousVolumeName, copyImagePath, ensureVolume} from './volume.js';
 
@@ -69,70 +69,117 @@ function mountSpecs(o: CreateOptions, imageVolumes: readonly string[]): Array<{r
 }
 
 export async function createContainer(o: CreateOptions): Promise<CreatedContainer> {
-  await assertWritableRoot(o.root);
-  const imageId = await resolveImage(o.root, o.image);
-  const {config: image} = await readImageConfig(o.root, imageId);
+  const engine = await EngineRoot.open(o.root);
+  return engine.transaction((txn) => create(txn, o));
+}
+
+async function create(txn: Txn, o: CreateOptions): Promise<CreatedContainer> {
+  const root = txn.root;
+  const imageId = await resolveImage(root, o.image);
+  const {config: image} = await readImageConfig(root, imageId);
   const id = randomBytes(32).toString('hex');
   const name = o.name ?? `container-${id.slice(0, 12)}`;
   if (!VALID_NAME.test(name)) throw new Error(`invalid container name "${name}": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
-  mkdirSync(join(o.root, 'containers'), {recursive: true, mode: 0o710});
-  if (existingNames(o.root).has(name)) throw new Error(`the container name "${name}" is already in use`);
+  mkdirSync(join(root, 'containers'), {recursive: true, mode: 0o710});
+  if (existingNames(root).has(name)) throw new Error(`the container name "${name}" is already in use`);
 
   const specs = mountSpecs(o, Object.keys(image.config?.Volumes ?? {}));
   const volumesConfig: Record<string, object> = {...image.config?.Volumes};
   for (const {spec} of specs) if (spec.type === 'volume' && spec.via === 'v' && !spec.name) volumesConfig[spec.target] = {};
-  const cmd = o.cmd?.length ? [...o.cmd] : image.config?.Cmd ?? null;
+  const cmd = o.cmd?.length ? [...o.cmd] : (image.config?.Cmd ?? null);
   const argv = [...(image.config?.Entrypoint ?? []), ...(cmd ?? [])];
   if (argv.length === 0) throw new Error(`no command specified: image ${o.image} has neither ENTRYPOINT nor CMD`);
 
   const chain = imageChainId(image);
-  const layers = await createContainerLayers(o.root, chain, id);
-  const overlay = rootPaths(o.root).overlay;
-  try {
-    const view = new CowView({upper: join(overlay, layers.mountId, 'diff'), lowers: [join(overlay, layers.initId, 'diff'), ...(await chainDiffDirs(o.root, chain))]});
-    const points: Record<string, unknown> = {};
-    const volumes: string[] = [];
-    for (const {spec} of specs) {
-      let volumeName: string | undefined;
-      let volumeData: string | undefined;
-      if (spec.type === 'volume') {
-        const volume = ensureVolume(o.root, spec.name ?? anonymousVolumeName());
-        if (!spec.mode.split(',').includes('nocopy')) copyImagePath(view, spec.target, volume.data);
-        [volumeName, volumeData] = [volume.name, volume.data];
-        volumes.push(volume.name);
-      }
-      makeMountPoint(view, spec);
-      points[spec.target] = mountPointRecord(spec, volumeName, volumeData);
+  const layers = await createContainerLayers(txn, chain, id);
+  const overlay = rootPaths(root).overlay;
+  const view = new CowView({
+    upper: join(overlay, layers.mountId, 'diff'),
+    lowers: [join(overlay, layers.initId, 'diff'), ...(await chainDiffDirs(root, chain))],
+  });
+  const points: Record<string, unknown> = {};
+  const volumes: string[] = [];
+  for (const {spec} of specs) {
+    let volumeName: string | undefined;
+    let volumeData: string | undefined;
+    if (spec.type === 'volume') {
+      const wanted = spec.name ?? anonymousVolumeName();
+      if (!existsSync(join(root, 'volumes', wanted))) await txn.note({kind: 'path', rel: join('volumes', wanted)});
+      const volume = ensureVolume(root, wanted);
+      if (!spec.mode.split(',').includes('nocopy')) copyImagePath(view, spec.target, volume.data);
+      [volumeName, volumeData] = [volume.name, volume.data];
+      volumes.push(volume.name);
     }
-    // Docker's SetupWorkingDirectory, at create time.
-    if (image.config?.WorkingDir) ensureDir(view, image.config.WorkingDir);
-
-    const config = goContainerConfig({
-      ...image.config,
-      Hostname: id.slice(0, 12), AttachStdout: true, AttachStderr: true, Cmd: cmd, Image: o.image,
-      Volumes: Object.keys(volumesConfig).length ? volumesConfig : null, Labels: image.config?.Labels ?? {},
-    });
-    const dir = join(o.root, 'containers', id);
-    mkdirSync(join(dir, 'checkpoints'), {recursive: true, mode: 0o700});
-    writeFileSync(join(dir, 'hostconfig.json'), goJson(hostConfig(specs)), {mode: 0o644});
-    writeFileSync(join(dir, 'config.v2.json'), goJson({
-      StreamConfig: {},
-      State: {Running: false, Paused: false, Restarting: false, OOMKilled: false, RemovalInProgress: false, Dead: false, Pid: 0, ExitCode: 0, Error: '', StartedAt: ZERO_TIME, FinishedAt: ZERO_TIME, Health: null},
-      ID: id, Created: goTime(), Managed: false, Path: argv[0], Args: argv.slice(1), Config: config, Image: imageId,
-      NetworkSettings: {Bridge: '', SandboxID: '', HairpinMode: false, Networks: {}, Ports: null, SandboxKey: ''},
-      LogPath: '', Name: `/${name}`, Driver: 'overlay2', OS: 'linux', MountLabel: '', ProcessLabel: '', RestartCount: 0,
-      HasBeenStartedBefore: false, HasBeenManuallyStopped: false, MountPoints: points, SecretReferences: null, ConfigReferences: null,
-      AppArmorProfile: '', HostnamePath: '', HostsPath: '', ShmPath: '', ResolvConfPath: '', SeccompProfile: '', NoNewPrivileges: false,
-      LocalLogCacheMeta: {HaveNotifyEnabled: false},
-    }), {mode: 0o600});
-    return {id, name, volumes};
-  } catch (err) {
-    await removeLayerDir(o.root, layers.mountId);
-    await removeLayerDir(o.root, layers.initId);
-    rmSync(join(rootPaths(o.root).mounts, id), {recursive: true, force: true});
-    rmSync(join(o.root, 'containers', id), {recursive: true, force: true});
-    throw err;
+    makeMountPoint(view, spec);
+    points[spec.target] = mountPointRecord(spec, volumeName, volumeData);
   }
+  // Docker's SetupWorkingDirectory, at create time.
+  if (image.config?.WorkingDir) ensureDir(view, image.config.WorkingDir);
+
+  const config = goContainerConfig({
+    ...image.config,
+    Hostname: id.slice(0, 12),
+    AttachStdout: true,
+    AttachStderr: true,
+    Cmd: cmd,
+    Image: o.image,
+    Volumes: Object.keys(volumesConfig).length ? volumesConfig : null,
+    Labels: image.config?.Labels ?? {},
+  });
+  const dir = join(root, 'containers', id);
+  await txn.note({kind: 'path', rel: join('containers', id)});
+  mkdirSync(join(dir, 'checkpoints'), {recursive: true, mode: 0o700});
+  writeFileSync(join(dir, 'hostconfig.json'), goJson(hostConfig(specs)), {mode: 0o644});
+  writeFileSync(
+    join(dir, 'config.v2.json'),
+    goJson({
+      StreamConfig: {},
+      State: {
+        Running: false,
+        Paused: false,
+        Restarting: false,
+        OOMKilled: false,
+        RemovalInProgress: false,
+        Dead: false,
+        Pid: 0,
+        ExitCode: 0,
+        Error: '',
+        StartedAt: ZERO_TIME,
+        FinishedAt: ZERO_TIME,
+        Health: null,
+      },
+      ID: id,
+      Created: goTime(),
+      Managed: false,
+      Path: argv[0],
+      Args: argv.slice(1),
+      Config: config,
+      Image: imageId,
+      NetworkSettings: {Bridge: '', SandboxID: '', HairpinMode: false, Networks: {}, Ports: null, SandboxKey: ''},
+      LogPath: '',
+      Name: `/${name}`,
+      Driver: 'overlay2',
+      OS: 'linux',
+      MountLabel: '',
+      ProcessLabel: '',
+      RestartCount: 0,
+      HasBeenStartedBefore: false,
+      HasBeenManuallyStopped: false,
+      MountPoints: points,
+      SecretReferences: null,
+      ConfigReferences: null,
+      AppArmorProfile: '',
+      HostnamePath: '',
+      HostsPath: '',
+      ShmPath: '',
+      ResolvConfPath: '',
+      SeccompProfile: '',
+      NoNewPrivileges: false,
+      LocalLogCacheMeta: {HaveNotifyEnabled: false},
+    }),
+    {mode: 0o600},
+  );
+  return {id, name, volumes};
 }
 
 function ensureDir(view: CowView, path: string): void {
@@ -162,11 +209,36 @@ function makeMountPoint(view: CowView, spec: MountSpec): void {
 function hostConfig(specs: ReadonlyArray<{raw: string; spec: MountSpec}>): Record<string, unknown> {
   const {Binds, Mounts} = hostConfigMounts(specs);
   return {
-    Binds, ContainerIDFile: '', LogConfig: {Type: 'json-file', Config: {}}, NetworkMode: 'none', PortBindings: {},
-    RestartPolicy: {Name: 'no', MaximumRetryCount: 0}, AutoRemove: false, VolumeDriver: '', VolumesFrom: null,
-    CapAdd: null, CapDrop: null, CgroupnsMode: 'host', Dns: [], DnsOptions: [], DnsSearch: [], ExtraHosts: null, GroupAdd: null,
-    IpcMode: 'private', Cgroup: '', Links: null, OomScoreAdj: 0, PidMode: '', Privileged: false, PublishAllPorts: false,
-    ReadonlyRootfs: false, SecurityOpt: null, UTSMode: '', UsernsMode: '', ShmSize: 67108864, Runtime: 'runc',
+    Binds,
+    ContainerIDFile: '',
+    LogConfig: {Type: 'json-file', Config: {}},
+    NetworkMode: 'none',
+    PortBindings: {},
+    RestartPolicy: {Name: 'no', MaximumRetryCount: 0},
+    AutoRemove: false,
+    VolumeDriver: '',
+    VolumesFrom: null,
+    CapAdd: null,
+    CapDrop: null,
+    CgroupnsMode: 'host',
+    Dns: [],
+    DnsOptions: [],
+    DnsSearch: [],
+    ExtraHosts: null,
+    GroupAdd: null,
+    IpcMode: 'private',
+    Cgroup: '',
+    Links: null,
+    OomScoreAdj: 0,
+    PidMode: '',
+    Privileged: false,
+    PublishAllPorts: false,
+    ReadonlyRootfs: false,
+    SecurityOpt: null,
+    UTSMode: '',
+    UsernsMode: '',
+    ShmSize: 67108864,
+    Runtime: 'runc',
     ...(Mounts ? {Mounts} : {}),
   };
 }

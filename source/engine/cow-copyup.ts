@@ -2,7 +2,7 @@
 // whiteouts as character devices 0/0.
 import {execFileSync} from 'node:child_process';
 import {chmodSync, copyFileSync, lchownSync, lutimesSync, mkdirSync, readlinkSync, symlinkSync} from 'node:fs';
-import {getAttributeSync, listAttributesSync, setAttributeSync} from 'fs-xattr';
+import {getAttributeSync, listAttributesSync, setAttributeSync} from '../store/xattr-native.js';
 import {CowError} from './cow-errors.js';
 import type {LayerEntry} from './cow-layers.js';
 

@@ -1,18 +1,7 @@
 // POSIX-like errors for the copy-on-write view, shaped like Node's fs errors (code, syscall, path)
 // so callers can handle both the same way.
 
-export type CowErrorCode =
-  | 'ENOENT'
-  | 'EEXIST'
-  | 'ENOTDIR'
-  | 'ENOTEMPTY'
-  | 'EISDIR'
-  | 'EXDEV'
-  | 'EINVAL'
-  | 'EPERM'
-  | 'EBUSY'
-  | 'ELOOP'
-  | 'ENOTSUP';
+export type CowErrorCode = 'ENOENT' | 'EEXIST' | 'ENOTDIR' | 'ENOTEMPTY' | 'EISDIR' | 'EXDEV' | 'EINVAL' | 'EPERM' | 'EBUSY' | 'ELOOP' | 'ENOTSUP';
 
 const DESCRIPTIONS: Record<CowErrorCode, string> = {
   ENOENT: 'no such file or directory',

@@ -2,7 +2,7 @@
 // kernel's ovl_lookup walks its layer stack (without redirect_dir, metacopy or index).
 import {lstatSync, readdirSync, type Stats} from 'node:fs';
 import {join} from 'node:path';
-import {getAttributeSync} from 'fs-xattr';
+import {getAttributeSync} from '../store/xattr-native.js';
 
 /** One real file system object that takes part in a merged node. */
 export interface LayerEntry {
@@ -38,8 +38,13 @@ export function isOpaqueDir(real: string, opaqueXattr: string): boolean {
 }
 
 export const top = (node: MergedNode): LayerEntry | undefined => node.entries[0];
-export const upperOf = (node: MergedNode): LayerEntry | undefined =>
-  node.entries[0]?.layer === 0 ? node.entries[0] : undefined;
+/** The top entry of a node known to exist (a merged node found on a path has at least one entry). */
+export function topEntry(node: MergedNode): LayerEntry {
+  const entry = node.entries[0];
+  if (!entry) throw new Error('internal: a merged node with no entry');
+  return entry;
+}
+export const upperOf = (node: MergedNode): LayerEntry | undefined => (node.entries[0]?.layer === 0 ? node.entries[0] : undefined);
 export const exists = (node: MergedNode): boolean => node.entries.length > 0;
 export const isDirNode = (node: MergedNode): boolean => node.entries[0]?.stats.isDirectory() ?? false;
 export const isSymlinkNode = (node: MergedNode): boolean => node.entries[0]?.stats.isSymbolicLink() ?? false;
@@ -106,5 +111,5 @@ export function listNames(dir: MergedNode): string[] {
  *  upper file system, where whiteouts are entries like any other; otherwise it merges the layers
  *  and ignores whiteouts (which it then clears). */
 export function isEmptyDir(dir: MergedNode, byUpper: boolean): boolean {
-  return byUpper ? readdirSync(dir.entries[0].real).length === 0 : listNames(dir).length === 0;
+  return byUpper ? readdirSync(topEntry(dir).real).length === 0 : listNames(dir).length === 0;
 }

@@ -30,7 +30,7 @@ import {
   type Stats,
 } from 'node:fs';
 import {join, posix} from 'node:path';
-import {setAttributeSync} from 'fs-xattr';
+import {setAttributeSync} from '../store/xattr-native.js';
 import {copyUpEntry, makeWhiteout} from './cow-copyup.js';
 import {CowError} from './cow-errors.js';
 import {
@@ -46,6 +46,7 @@ import {
   lowerPositive,
   lstatOrNull,
   rootNode,
+  topEntry,
   upperOf,
   type LayerEntry,
   type MergedNode,
@@ -74,19 +75,28 @@ type Chain = readonly Step[];
 
 const MAX_SYMLINKS = 40; // the kernel's MAXSYMLINKS
 
-const leaf = (chain: Chain): MergedNode => chain[chain.length - 1].node;
+/** The step `back` places from a chain's end (1: the path itself, 2: its parent); a chain always
+ *  starts at the root, and callers only ask for steps the path has. */
+function step(chain: Chain, back: number): Step {
+  const found = chain[chain.length - back];
+  if (!found) throw new Error(`internal: a chain of ${chain.length} steps has no step ${back} from its end`);
+  return found;
+}
+const leaf = (chain: Chain): MergedNode => step(chain, 1).node;
 const names = (chain: Chain): string[] => chain.slice(1).map((step) => step.name);
 const startsWith = (whole: string[], prefix: string[]): boolean => prefix.every((name, i) => whole[i] === name);
 
 export class CowView {
   /** [upper, ...lowers]: the index is the layer number used in LayerEntry. */
   readonly #layers: readonly string[];
+  readonly #upper: string;
   readonly #opaqueXattr: OpaqueXattr;
   /** Xattrs under this prefix belong to overlayfs and are never copied up. */
   readonly #privatePrefix: string;
 
   constructor({lowers, upper, opaqueXattr = 'trusted.overlay.opaque'}: CowViewOptions) {
     this.#layers = [upper, ...lowers];
+    this.#upper = upper;
     this.#opaqueXattr = opaqueXattr;
     this.#privatePrefix = opaqueXattr.slice(0, -'opaque'.length);
   }
@@ -198,7 +208,7 @@ export class CowView {
     if (chain.length === 1) throw new CowError('EBUSY', 'rmdir', path);
     if (!isDirNode(node)) throw new CowError('ENOTDIR', 'rmdir', path);
     // The kernel skips its merged check only for an upper-only directory that needs no whiteout.
-    const byUpper = isPureUpper(node) && !lowerPositive(chain[chain.length - 2].node, chain[chain.length - 1].name);
+    const byUpper = isPureUpper(node) && !lowerPositive(step(chain, 2).node, step(chain, 1).name);
     if (!isEmptyDir(node, byUpper)) throw new CowError('ENOTEMPTY', 'rmdir', path);
     this.#remove(chain);
   }
@@ -235,12 +245,12 @@ export class CowView {
     const targetByUpper = isPureUpper(target); // then the upper file system tests emptiness
     if (isDirNode(target) && !targetByUpper && !isEmptyDir(target, false)) throw new CowError('ENOTEMPTY', 'rename', toPath);
 
-    const whiteout = lowerPositive(from[from.length - 2].node, fromNames[fromNames.length - 1]);
+    const whiteout = lowerPositive(step(from, 2).node, step(from, 1).name);
     const real = this.#copyUp(from);
     this.#copyUp(to, to.length - 2);
     // Like the kernel: a directory moved into a merged directory is made opaque, in case lower
     // layers hold its new name...
-    if (isDir && !isOpaqueDir(real, this.#opaqueXattr) && hasLowers(to[to.length - 2].node)) {
+    if (isDir && !isOpaqueDir(real, this.#opaqueXattr) && hasLowers(step(to, 2).node)) {
       setAttributeSync(real, this.#opaqueXattr, 'y');
     }
     // ...even when the upper file system then refuses a non-empty target. The only change a failing
@@ -303,7 +313,7 @@ export class CowView {
   /** Removes the chain's last name: from upper if it is there, and with a whiteout if a lower layer
    *  still has it. */
   #remove(chain: Chain): void {
-    const whiteout = lowerPositive(chain[chain.length - 2].node, chain[chain.length - 1].name);
+    const whiteout = lowerPositive(step(chain, 2).node, step(chain, 1).name);
     this.#copyUp(chain, chain.length - 2);
     const real = this.#upperPath(chain);
     if (upperOf(leaf(chain))) rmSync(real, {recursive: true}); // a directory here holds only whiteouts
@@ -334,7 +344,7 @@ export class CowView {
       const node = lookupChild(dir, name, this.#opaqueXattr);
       if (isSymlinkNode(node) && (pending.length > 0 || follow)) {
         if (++links > MAX_SYMLINKS) throw new CowError('ELOOP', syscall, path);
-        const target = readlinkSync(node.entries[0].real);
+        const target = readlinkSync(topEntry(node).real);
         if (target === '') throw new CowError('ENOENT', syscall, path);
         const {absolute, components} = linkComponents(target);
         if (absolute) chain = chain.slice(0, 1);
@@ -347,7 +357,7 @@ export class CowView {
   }
 
   #upperPath(chain: Chain, depth = chain.length - 1): string {
-    return join(this.#layers[0], ...names(chain).slice(0, depth));
+    return join(this.#upper, ...names(chain).slice(0, depth));
   }
 
   /** Copies up every step of the chain down to `depth` that upper lacks; returns its upper path.
@@ -355,7 +365,7 @@ export class CowView {
   #copyUp(chain: Chain, depth = chain.length - 1): string {
     for (let i = 1; i <= depth; i++) {
       const dest = this.#upperPath(chain, i);
-      if (!lstatOrNull(dest)) copyUpEntry(chain[i].node.entries[0], dest, this.#privatePrefix);
+      if (!lstatOrNull(dest)) copyUpEntry(topEntry(step(chain, chain.length - i).node), dest, this.#privatePrefix);
     }
     return this.#upperPath(chain, depth);
   }

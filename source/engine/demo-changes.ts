@@ -4,6 +4,7 @@
 // directories get a `.wh..wh..opq` file — the forms a layer tar uses, which the reader also reads.
 import {lstatSync, mkdirSync, rmSync, writeFileSync} from 'node:fs';
 import {join, posix} from 'node:path';
+import {WH_OPAQUE, whiteoutOf} from '../docker/whiteout.js';
 import {containerLayers} from './container.js';
 import {CowView} from './cow.js';
 import {applyFsOp} from './fs-op.js';
@@ -40,16 +41,17 @@ export class DemoChanges {
     const parent = posix.dirname(path);
     this.#copyUp(parent);
     rmSync(join(this.#upper, path), {recursive: true, force: true});
-    if (this.#lowers.some((l) => lstatSync(join(l, path), {throwIfNoEntry: false}))) writeFileSync(join(this.#upper, parent, `.wh.${posix.basename(path)}`), '');
+    if (this.#lowers.some((l) => lstatSync(join(l, path), {throwIfNoEntry: false})))
+      writeFileSync(join(this.#upper, parent, whiteoutOf(posix.basename(path))), '');
   }
 
   /** rm -r DIR && mkdir DIR: the new directory hides everything the lower layers had there (opaque). */
   replaceDir(path: string): void {
     this.remove(path);
     if (!this.#oci) return this.view.mkdir(path);
-    rmSync(join(this.#upper, posix.dirname(path), `.wh.${posix.basename(path)}`), {force: true});
+    rmSync(join(this.#upper, posix.dirname(path), whiteoutOf(posix.basename(path))), {force: true});
     mkdirSync(join(this.#upper, path), {mode: 0o755});
-    writeFileSync(join(this.#upper, path, '.wh..wh..opq'), '');
+    writeFileSync(join(this.#upper, path, WH_OPAQUE), '');
   }
 
   /** mv of a directory from a lower layer: overlayfs (no redirect_dir) makes mv(1) copy it and remove the original. */

@@ -3,7 +3,7 @@
 // (Debian's busybox-static), else a few plain files.
 import {execFileSync} from 'node:child_process';
 import {existsSync, readFileSync} from 'node:fs';
-import {encodeHeader, type EntryType} from './layer-tar.js';
+import {encodeHeader, type EntryType} from '../tar/encode.js';
 
 const BUSYBOX = '/bin/busybox';
 const MTIME = 1767225600; // 2026-01-01T00:00:00Z
@@ -17,7 +17,9 @@ interface Entry {
 }
 
 function busyboxEntries(): Entry[] {
-  const applets = execFileSync(BUSYBOX, ['--list'], {encoding: 'utf8'}).split('\n').filter((a) => a && a !== 'busybox');
+  const applets = execFileSync(BUSYBOX, ['--list'], {encoding: 'utf8'})
+    .split('\n')
+    .filter((a) => a && a !== 'busybox');
   return [
     {name: 'bin/busybox', type: 'file', mode: 0o755, content: readFileSync(BUSYBOX)},
     ...applets.sort().map((a): Entry => ({name: `bin/${a}`, type: 'symlink', mode: 0o777, linkname: 'busybox'})),
@@ -44,7 +46,21 @@ export function demoRootfsTar(): Buffer {
   const blocks: Buffer[] = [];
   for (const e of entries) {
     const size = e.content?.length ?? 0;
-    blocks.push(encodeHeader({name: e.name, type: e.type, mode: e.mode, uid: 0, gid: 0, size, mtime: MTIME, linkname: e.linkname ?? '', devmajor: 0, devminor: 0, xattrs: {}}));
+    blocks.push(
+      encodeHeader({
+        name: e.name,
+        type: e.type,
+        mode: e.mode,
+        uid: 0,
+        gid: 0,
+        size,
+        mtime: MTIME,
+        linkname: e.linkname ?? '',
+        devmajor: 0,
+        devminor: 0,
+        xattrs: {},
+      }),
+    );
     if (e.content) blocks.push(e.content, Buffer.alloc((512 - (size % 512)) % 512));
   }
   blocks.push(Buffer.alloc(1024));

@@ -2,8 +2,8 @@
 // possible, no root: the two-application layer-cache example (myapp, myapp2), a copy-on-write lab
 // image (cowlab), containers with copy-ups, deletions and an opaque directory, a named volume, an
 // anonymous volume, a bind mount and a tmpfs. DIR/root is the data root; DIR/demo.json marks it complete.
-import {existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
-import {homedir} from 'node:os';
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {homedir, tmpdir} from 'node:os';
 import {join, resolve} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {build} from './build.js';
@@ -11,7 +11,7 @@ import {createContainer} from './container.js';
 import {DemoChanges} from './demo-changes.js';
 import {demoRootfsTar, hasBusybox} from './demo-rootfs.js';
 import {importRootfs, type Output} from './import.js';
-import {createRoot, rootPaths} from './layout.js';
+import {EngineRoot} from './engine-root.js';
 
 export const DEMO_CONTEXT = fileURLToPath(new URL('../../fixtures/demo/', import.meta.url));
 const STATE_FILE = 'demo.json';
@@ -61,12 +61,15 @@ const DEMO_IMAGES = ['myapp', 'myapp2', 'cowlab'];
 
 /** The demo's images in an engine root: localbase:1 imported, then `IMAGE:1` built from each fixtures/demo/Dockerfile.IMAGE. */
 export async function demoImages(root: string, images: readonly string[] = DEMO_IMAGES, out?: Output): Promise<void> {
-  await createRoot(root);
-  const rootfs = join(rootPaths(root).tmp, 'demo-rootfs.tar');
-  writeFileSync(rootfs, demoRootfsTar());
-  out?.write(`importing the base image localbase:1 (${hasBusybox() ? 'busybox' : 'a few plain files: no /bin/busybox here'})\n`);
-  await importRootfs({root, archive: rootfs, ref: 'localbase:1', out});
-  rmSync(rootfs);
+  const tmp = mkdtempSync(join(tmpdir(), 'layerscope-demo-rootfs-'));
+  const rootfs = join(tmp, 'rootfs.tar');
+  try {
+    writeFileSync(rootfs, demoRootfsTar());
+    out?.write(`importing the base image localbase:1 (${hasBusybox() ? 'busybox' : 'a few plain files: no /bin/busybox here'})\n`);
+    await importRootfs({root, archive: rootfs, ref: 'localbase:1', out});
+  } finally {
+    rmSync(tmp, {recursive: true, force: true});
+  }
   for (const image of images) {
     out?.write(`building ${image}:1 from ${join(DEMO_CONTEXT, `Dockerfile.${image}`)}\n`);
     await build({root, context: DEMO_CONTEXT, file: `Dockerfile.${image}`, tags: [`${image}:1`], out});
@@ -75,11 +78,13 @@ export async function demoImages(root: string, images: readonly string[] = DEMO_
 
 async function buildDemo(dir: string, root: string, oci: boolean, out?: Output): Promise<void> {
   const say = (text: string): void => void out?.write(text);
-  await createRoot(root);
+  await EngineRoot.open(root, {create: true});
   if (oci) {
-    say('note: not running as root, so deletions are written as OCI .wh.<name> files and opaque directories as\n' +
-      '      .wh..wh..opq files (the kernel\'s character-device whiteouts and trusted.* xattrs need root),\n' +
-      `      and files belong to uid ${process.getuid?.()} instead of root\n`);
+    say(
+      'note: not running as root, so deletions are written as OCI .wh.<name> files and opaque directories as\n' +
+        "      .wh..wh..opq files (the kernel's character-device whiteouts and trusted.* xattrs need root),\n" +
+        `      and files belong to uid ${process.getuid?.()} instead of root\n`,
+    );
   }
   await demoImages(root, DEMO_IMAGES, out);
 
@@ -88,7 +93,13 @@ async function buildDemo(dir: string, root: string, oci: boolean, out?: Output):
   writeFileSync(join(hostdata, 'host.txt'), 'from host\n');
 
   say('creating web1 (named volume appdata at /data, read-only bind mount at /src)\n');
-  const web1 = await createContainer({root, image: 'myapp:1', name: 'web1', volumes: ['appdata:/data'], mounts: [`type=bind,source=${hostdata},target=/src,readonly`]});
+  const web1 = await createContainer({
+    root,
+    image: 'myapp:1',
+    name: 'web1',
+    volumes: ['appdata:/data'],
+    mounts: [`type=bind,source=${hostdata},target=/src,readonly`],
+  });
   const w = new DemoChanges(root, web1.id, oci);
   w.append('/etc/apache2/apache2.conf', 'ServerName web1\n'); // copy-up
   w.remove('/etc/apache2/ports.conf'); // deletion

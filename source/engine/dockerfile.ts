@@ -2,7 +2,23 @@
 // Docker's parser does (escape char + newline removed, continuation text kept verbatim), so the
 // instruction text, and hence `created_by`, is what Docker would record.
 
-export const SUPPORTED = ['FROM', 'COPY', 'ADD', 'RUN', 'ENV', 'ARG', 'WORKDIR', 'USER', 'LABEL', 'EXPOSE', 'VOLUME', 'ENTRYPOINT', 'CMD', 'MAINTAINER', 'STOPSIGNAL'] as const;
+export const SUPPORTED = [
+  'FROM',
+  'COPY',
+  'ADD',
+  'RUN',
+  'ENV',
+  'ARG',
+  'WORKDIR',
+  'USER',
+  'LABEL',
+  'EXPOSE',
+  'VOLUME',
+  'ENTRYPOINT',
+  'CMD',
+  'MAINTAINER',
+  'STOPSIGNAL',
+] as const;
 export type Keyword = (typeof SUPPORTED)[number];
 
 export interface Instruction {
@@ -20,7 +36,10 @@ export interface Instruction {
 }
 
 export class DockerfileError extends Error {
-  constructor(readonly line: number, message: string) {
+  constructor(
+    readonly line: number,
+    message: string,
+  ) {
     super(`Dockerfile line ${line}: ${message}`);
   }
 }
@@ -62,7 +81,15 @@ export function parseDockerfile(text: string): Instruction[] {
     out.push(parseInstruction(line.trim(), start));
   }
   if (out.length === 0) throw new DockerfileError(1, 'the Dockerfile has no instructions');
-  if (out[0]!.keyword !== 'FROM' && !out.slice(0, out.findIndex((x) => x.keyword === 'FROM')).every((x) => x.keyword === 'ARG')) {
+  if (
+    out[0]!.keyword !== 'FROM' &&
+    !out
+      .slice(
+        0,
+        out.findIndex((x) => x.keyword === 'FROM'),
+      )
+      .every((x) => x.keyword === 'ARG')
+  ) {
     throw new DockerfileError(out[0]!.line, 'the first instruction must be FROM (only ARG may come before it)');
   }
   return out;

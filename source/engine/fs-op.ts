@@ -136,6 +136,9 @@ function lstatOrUndefined(view: FsOpTarget, path: string) {
   }
 }
 
+/** Exactly `count` arguments, as a tuple of that length. */
+function only(args: readonly string[], count: 1): [string];
+function only(args: readonly string[], count: 2): [string, string];
 function only(args: readonly string[], count: number): string[] {
   if (args.length !== count) throw usage(`expected ${count} argument${count === 1 ? '' : 's'}, got ${args.length}`);
   return [...args];

@@ -11,11 +11,13 @@ import * as fsp from 'node:fs/promises';
 import type {Stats} from 'node:fs';
 import {join, posix} from 'node:path';
 import type {Readable} from 'node:stream';
-import {getAttributeSync, listAttributesSync, setAttributeSync} from 'fs-xattr';
+import {getAttributeSync, listAttributesSync, setAttributeSync} from '../store/xattr-native.js';
+import {OPAQUE_XATTRS, parseWhiteout, WH_OPAQUE, whiteoutOf} from '../docker/whiteout.js';
+import {encodeHeader, padding, type EntryType, type TarHeader} from '../tar/encode.js';
+import {decodeHeader, HEADER_BAD_SUM, HEADER_NULL, type HeaderFields} from '../tar/header.js';
+import {MAX_PAX_BYTES, paxFields, paxRecords, paxXattrs, type PaxFields} from '../tar/pax.js';
 
-export const WHITEOUT_PREFIX = '.wh.';
-export const OPAQUE_MARKER = '.wh..wh..opq';
-export const OPAQUE_XATTR = 'trusted.overlay.opaque';
+const OPAQUE_XATTR = OPAQUE_XATTRS[0];
 /** sha256 of an empty layer tar (two zero blocks): Docker marks such steps `empty_layer`. */
 export const EMPTY_TAR_DIGEST = 'sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef';
 
@@ -29,7 +31,16 @@ export interface TarResult {
   /** `sha256:<hex>` of the uncompressed tar bytes */
   diffId: string;
   bytes: number;
+  /**
+   * When the tar does not fill its last 10240-byte record: the digest with that record
+   * zero-padded, as GNU tar writes it (skopeo's zstd:chunked writer drops the padding and keeps
+   * the original's diff_id), and the zeros that pad it.
+   */
+  padded?: {diffId: string; zeros: number};
 }
+
+/** tar's default record: GNU tar pads an archive with zeros to a multiple of it. */
+const RECORD = 10240;
 
 // ---------------------------------------------------------------- CRC-64/ISO (tar-split payload checksum)
 
@@ -74,116 +85,6 @@ export class Crc64 {
 
 // ---------------------------------------------------------------- header encoding
 
-export type EntryType = 'file' | 'dir' | 'symlink' | 'hardlink' | 'char' | 'block' | 'fifo';
-const TYPEFLAG: Record<EntryType, string> = {file: '0', hardlink: '1', symlink: '2', char: '3', block: '4', dir: '5', fifo: '6'};
-const TYPE_BITS: Record<EntryType, number> = {file: 0o100000, hardlink: 0o100000, symlink: 0o120000, char: 0o20000, block: 0o60000, dir: 0o40000, fifo: 0o10000};
-const MAX_OCTAL_8 = 0o7777777;
-const MAX_OCTAL_12 = 0o77777777777;
-
-export interface TarHeader {
-  name: string;
-  type: EntryType;
-  /** permission bits incl. setuid/setgid/sticky */
-  mode: number;
-  uid: number;
-  gid: number;
-  size: number;
-  mtime: number;
-  linkname: string;
-  devmajor: number;
-  devminor: number;
-  xattrs: Record<string, Buffer>;
-  /** whiteout markers are written without file-type bits in mode, as Docker does */
-  bareMode?: boolean;
-}
-
-function octal(buf: Buffer, off: number, len: number, value: number): void {
-  buf.write(value.toString(8).padStart(len - 1, '0') + '\0', off, len, 'ascii');
-}
-
-function paxRecord(key: string, value: Buffer): Buffer {
-  const body = Buffer.concat([Buffer.from(` ${key}=`), value, Buffer.from('\n')]);
-  let len = body.length + 1;
-  while (String(len).length + body.length !== len) len = String(len).length + body.length;
-  return Buffer.concat([Buffer.from(String(len)), body]);
-}
-
-function ustarBlock(h: {name: string; prefix: string; mode: number; uid: number; gid: number; size: number; mtime: number; typeflag: string; linkname: string; devmajor: number; devminor: number}): Buffer {
-  const b = Buffer.alloc(512);
-  b.write(h.name, 0, 100, 'utf8');
-  octal(b, 100, 8, h.mode);
-  octal(b, 108, 8, h.uid);
-  octal(b, 116, 8, h.gid);
-  octal(b, 124, 12, h.size);
-  octal(b, 136, 12, h.mtime);
-  b.write(h.typeflag, 156, 1, 'ascii');
-  b.write(h.linkname, 157, 100, 'utf8');
-  b.write('ustar\u000000', 257, 8, 'ascii');
-  // Docker's tar writer looks user names up on the host; only id 0 has the same name everywhere.
-  if (h.uid === 0) b.write('root', 265, 32, 'ascii');
-  if (h.gid === 0) b.write('root', 297, 32, 'ascii');
-  octal(b, 329, 8, h.devmajor);
-  octal(b, 337, 8, h.devminor);
-  b.write(h.prefix, 345, 155, 'utf8');
-  b.fill(0x20, 148, 156);
-  let sum = 0;
-  for (const byte of b) sum += byte;
-  b.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 8, 'ascii');
-  return b;
-}
-
-function padding(size: number): Buffer {
-  return Buffer.alloc((512 - (size % 512)) % 512);
-}
-
-/** Split a name into ustar prefix/name, or null when it needs a PAX path record. */
-function splitUstarName(name: string): [string, string] | null {
-  const bytes = Buffer.byteLength(name);
-  if (bytes <= 100) return ['', name];
-  for (let i = name.indexOf('/'); i !== -1; i = name.indexOf('/', i + 1)) {
-    const prefix = name.slice(0, i);
-    const rest = name.slice(i + 1);
-    if (Buffer.byteLength(prefix) <= 155 && Buffer.byteLength(rest) <= 100 && rest.length > 0) return [prefix, rest];
-  }
-  return null;
-}
-
-/** Encode one entry as (optional PAX header +) ustar header. Deterministic: no atime/ctime, no names. */
-export function encodeHeader(h: TarHeader): Buffer {
-  const pax: Buffer[] = [];
-  const split = splitUstarName(h.name);
-  if (!split) pax.push(paxRecord('path', Buffer.from(h.name)));
-  if (Buffer.byteLength(h.linkname) > 100) pax.push(paxRecord('linkpath', Buffer.from(h.linkname)));
-  if (h.uid > MAX_OCTAL_8) pax.push(paxRecord('uid', Buffer.from(String(h.uid))));
-  if (h.gid > MAX_OCTAL_8) pax.push(paxRecord('gid', Buffer.from(String(h.gid))));
-  if (h.size > MAX_OCTAL_12) pax.push(paxRecord('size', Buffer.from(String(h.size))));
-  for (const key of Object.keys(h.xattrs).sort()) pax.push(paxRecord(`SCHILY.xattr.${key}`, h.xattrs[key]!));
-  const main = ustarBlock({
-    name: split ? split[1] : truncateBytes(h.name, 100),
-    prefix: split ? split[0] : '',
-    mode: h.bareMode ? h.mode : h.mode | TYPE_BITS[h.type],
-    uid: Math.min(h.uid, MAX_OCTAL_8),
-    gid: Math.min(h.gid, MAX_OCTAL_8),
-    size: h.size > MAX_OCTAL_12 ? 0 : h.size,
-    mtime: Math.max(0, Math.min(h.mtime, MAX_OCTAL_12)),
-    typeflag: TYPEFLAG[h.type],
-    linkname: truncateBytes(h.linkname, 100),
-    devmajor: h.devmajor,
-    devminor: h.devminor,
-  });
-  if (pax.length === 0) return main;
-  const body = Buffer.concat(pax);
-  const dir = posix.dirname(h.name.replace(/\/$/, ''));
-  const paxName = truncateBytes(posix.join(dir, 'PaxHeaders.0', posix.basename(h.name)), 100);
-  const paxHead = ustarBlock({name: paxName, prefix: '', mode: 0, uid: 0, gid: 0, size: body.length, mtime: 0, typeflag: 'x', linkname: '', devmajor: 0, devminor: 0});
-  return Buffer.concat([paxHead, body, padding(body.length), main]);
-}
-
-function truncateBytes(s: string, max: number): string {
-  const b = Buffer.from(s);
-  return b.length <= max ? s : b.subarray(0, max).toString('utf8');
-}
-
 // ---------------------------------------------------------------- writer
 
 /** xattrs that describe overlay internals or host labels, never layer content. */
@@ -220,8 +121,17 @@ function minor(rdev: number): number {
 
 function headerFromStat(name: string, st: Stats, type: EntryType): TarHeader {
   return {
-    name, type, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, size: 0,
-    mtime: Math.floor(st.mtimeMs / 1000), linkname: '', devmajor: 0, devminor: 0, xattrs: {},
+    name,
+    type,
+    mode: st.mode & 0o7777,
+    uid: st.uid,
+    gid: st.gid,
+    size: 0,
+    mtime: Math.floor(st.mtimeMs / 1000),
+    linkname: '',
+    devmajor: 0,
+    devminor: 0,
+    xattrs: {},
   };
 }
 
@@ -277,7 +187,7 @@ export async function* layerTarChunks(diffDir: string, split?: SplitSink): Async
         h.xattrs = readXattrs(abs);
         yield* emit(h);
         if (isOpaque(abs)) {
-          const wo = headerFromStat(`${relPath}/${OPAQUE_MARKER}`, st, 'file');
+          const wo = headerFromStat(`${relPath}/${WH_OPAQUE}`, st, 'file');
           wo.mtime = 0; // Docker's opaque marker header carries no time
           wo.bareMode = true;
           yield* emit(wo);
@@ -285,7 +195,7 @@ export async function* layerTarChunks(diffDir: string, split?: SplitSink): Async
         yield* walk(relPath);
       } else if (isWhiteoutDevice(st)) {
         const dir = posix.dirname(relPath);
-        const h = headerFromStat(dir === '.' ? `${WHITEOUT_PREFIX}${base}` : `${dir}/${WHITEOUT_PREFIX}${base}`, st, 'file');
+        const h = headerFromStat(dir === '.' ? whiteoutOf(base) : `${dir}/${whiteoutOf(base)}`, st, 'file');
         h.mode = 0o600;
         h.bareMode = true;
         // Overlayfs shares one whiteout inode between deletions; Docker's writer then records the first
@@ -361,23 +271,31 @@ class ByteReader {
     this.it = (input as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
   }
 
-  private async fill(): Promise<boolean> {
-    if (this.done) return false;
+  /** The next chunk of the stream (hashed and counted), or undefined at its end. */
+  private async next(): Promise<Buffer | undefined> {
+    if (this.done) return undefined;
     const next = await this.it.next();
     if (next.done) {
       this.done = true;
-      return false;
+      return undefined;
     }
     const chunk = Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value);
     this.hash.update(chunk);
     this.bytes += chunk.length;
-    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
-    return true;
+    return chunk;
   }
 
-  /** Exactly n bytes, or fewer only at end of stream. */
+  /** Exactly n bytes, or fewer only at end of stream. Chunks are joined once (linear in n). */
   async read(n: number): Promise<Buffer> {
-    while (this.buf.length < n && (await this.fill()));
+    if (this.buf.length < n) {
+      const parts = [this.buf];
+      let have = this.buf.length;
+      for (let c = have < n ? await this.next() : undefined; c; c = have < n ? await this.next() : undefined) {
+        parts.push(c);
+        have += c.length;
+      }
+      this.buf = Buffer.concat(parts, have);
+    }
     const out = this.buf.subarray(0, n);
     this.buf = this.buf.subarray(out.length);
     return out;
@@ -387,7 +305,8 @@ class ByteReader {
   async pipe(n: number, sink: (chunk: Buffer) => Promise<void>): Promise<void> {
     let left = n;
     while (left > 0) {
-      if (this.buf.length === 0 && !(await this.fill())) throw new Error('unexpected end of tar inside a file');
+      if (this.buf.length === 0) this.buf = (await this.next()) ?? Buffer.alloc(0);
+      if (this.buf.length === 0) throw new Error('unexpected end of tar inside a file');
       const part = this.buf.subarray(0, Math.min(left, this.buf.length));
       this.buf = this.buf.subarray(part.length);
       left -= part.length;
@@ -396,42 +315,11 @@ class ByteReader {
   }
 
   async drain(): Promise<Buffer> {
-    while (await this.fill());
-    const rest = this.buf;
+    const parts = [this.buf];
+    for (let c = await this.next(); c; c = await this.next()) parts.push(c);
     this.buf = Buffer.alloc(0);
-    return rest;
+    return Buffer.concat(parts);
   }
-}
-
-function cstr(b: Buffer): string {
-  const z = b.indexOf(0);
-  return (z === -1 ? b : b.subarray(0, z)).toString('utf8');
-}
-
-function parseNumeric(b: Buffer): number {
-  if (b[0]! & 0x80) {
-    let v = 0;
-    for (let i = 1; i < b.length; i++) v = v * 256 + b[i]!;
-    return v + (b[0]! & 0x3f) * 256 ** (b.length - 1);
-  }
-  const s = cstr(b).trim();
-  return s ? parseInt(s, 8) : 0;
-}
-
-function parsePax(body: Buffer): Map<string, Buffer> {
-  const out = new Map<string, Buffer>();
-  let off = 0;
-  while (off < body.length) {
-    const sp = body.indexOf(0x20, off);
-    if (sp === -1) break;
-    const len = parseInt(body.subarray(off, sp).toString('ascii'), 10);
-    if (!(len > 0)) break;
-    const rec = body.subarray(sp + 1, off + len - 1);
-    const eq = rec.indexOf(0x3d);
-    if (eq !== -1) out.set(rec.subarray(0, eq).toString('utf8'), Buffer.from(rec.subarray(eq + 1)));
-    off += len;
-  }
-  return out;
 }
 
 export interface ReadEntry extends TarHeader {
@@ -439,7 +327,17 @@ export interface ReadEntry extends TarHeader {
   typeflag: string;
 }
 
-const TYPE_OF_FLAG: Record<string, EntryType> = {'0': 'file', '\0': 'file', '7': 'file', '1': 'hardlink', '2': 'symlink', '3': 'char', '4': 'block', '5': 'dir', '6': 'fifo'};
+const TYPE_OF: Record<string, EntryType> = {
+  File: 'file',
+  ContiguousFile: 'file',
+  Link: 'hardlink',
+  SymbolicLink: 'symlink',
+  CharacterDevice: 'char',
+  BlockDevice: 'block',
+  Directory: 'dir',
+  FIFO: 'fifo',
+};
+const META_TYPES = new Set(['ExtendedHeader', 'GlobalExtendedHeader', 'NextFileHasLongPath', 'NextFileHasLongLinkpath']);
 
 /**
  * Iterate the entries of a tar stream. `onEntry` must consume exactly `size` content bytes through
@@ -452,56 +350,57 @@ export async function readTar(
 ): Promise<TarResult> {
   const r = new ByteReader(input);
   let raw: Buffer[] = [];
-  let pax = new Map<string, Buffer>();
-  let longName: string | undefined;
-  let longLink: string | undefined;
+  const h: HeaderFields = {type: '', path: '', linkpath: '', mode: 0, uid: 0, gid: 0, size: 0, mtimeMs: 0, devmaj: 0, devmin: 0};
+  let ex: PaxFields | undefined;
+  let gex: PaxFields | undefined;
+  let xattrs: Record<string, Buffer> = {};
   for (;;) {
     const block = await r.read(512);
     if (block.length === 0) break;
     if (block.length < 512) throw new Error('tar: truncated header block');
     raw.push(block);
-    if (block.every((b) => b === 0)) {
+    const status = decodeHeader(block, 0, ex, gex, h);
+    if (status === HEADER_NULL) {
       // End of archive: everything that follows (second zero block, record padding) is kept verbatim.
       raw.push(await r.drain());
       break;
     }
+    if (status === HEADER_BAD_SUM) throw new Error(`tar: bad header checksum after ${r.bytes - 512} bytes`);
     const typeflag = String.fromCharCode(block[156]!);
-    const size = parseNumeric(block.subarray(124, 136));
-    const padded = size + ((512 - (size % 512)) % 512);
-    if (typeflag === 'x' || typeflag === 'g' || typeflag === 'L' || typeflag === 'K') {
+    const padded = h.size + ((512 - (h.size % 512)) % 512);
+    if (META_TYPES.has(h.type)) {
+      if (h.size > MAX_PAX_BYTES) throw new Error(`tar: extended header of ${h.size} bytes`);
       const body = await r.read(padded);
       raw.push(body);
-      const data = body.subarray(0, size);
-      if (typeflag === 'x') for (const [k, v] of parsePax(data)) pax.set(k, v);
-      else if (typeflag === 'L') longName = cstr(data);
-      else if (typeflag === 'K') longLink = cstr(data);
+      const data = body.subarray(0, h.size);
+      if (h.type === 'GlobalExtendedHeader') gex = paxFields(data, gex);
+      else if (h.type === 'ExtendedHeader') {
+        ex = paxFields(data, ex);
+        xattrs = {...xattrs, ...paxXattrs(paxRecords(data))};
+      } else {
+        const value = data.toString('utf8').replace(/\0.*/s, '');
+        ex = h.type === 'NextFileHasLongPath' ? {...ex, path: value} : {...ex, linkpath: value};
+      }
       continue;
     }
-    const type = TYPE_OF_FLAG[typeflag];
-    const magic = block.subarray(257, 263).toString('latin1');
-    const prefix = magic === 'ustar\0' ? cstr(block.subarray(345, 500)) : '';
-    let name = cstr(block.subarray(0, 100));
-    if (prefix) name = `${prefix}/${name}`;
-    if (longName !== undefined) name = longName;
-    if (pax.has('path')) name = pax.get('path')!.toString('utf8');
-    let linkname = longLink ?? cstr(block.subarray(157, 257));
-    if (pax.has('linkpath')) linkname = pax.get('linkpath')!.toString('utf8');
-    const xattrs: Record<string, Buffer> = {};
-    for (const [k, v] of pax) if (k.startsWith('SCHILY.xattr.')) xattrs[k.slice('SCHILY.xattr.'.length)] = v;
-    const num = (key: string, fallback: number): number => (pax.has(key) ? Number(pax.get(key)!.toString()) : fallback);
+    const type = TYPE_OF[h.type];
+    const name = h.path;
     const entry: ReadEntry = {
-      name, linkname, xattrs, typeflag,
+      name,
+      typeflag,
+      xattrs,
+      linkname: h.linkpath,
       type: type ?? 'file',
-      mode: parseNumeric(block.subarray(100, 108)) & 0o7777,
-      uid: num('uid', parseNumeric(block.subarray(108, 116))),
-      gid: num('gid', parseNumeric(block.subarray(116, 124))),
-      size: num('size', size),
-      mtime: Math.floor(num('mtime', parseNumeric(block.subarray(136, 148)))),
-      devmajor: parseNumeric(block.subarray(329, 337)),
-      devminor: parseNumeric(block.subarray(337, 345)),
+      mode: h.mode & 0o7777,
+      uid: h.uid,
+      gid: h.gid,
+      size: h.size,
+      mtime: Math.floor(h.mtimeMs / 1000),
+      devmajor: h.devmaj,
+      devminor: h.devmin,
     };
-    pax = new Map();
-    longName = longLink = undefined;
+    ex = undefined;
+    xattrs = {};
     if (!type) throw new Error(`tar entry "${name}": unsupported tar entry type '${typeflag}'`);
     if (split) split.segment(Buffer.concat(raw));
     raw = [];
@@ -521,7 +420,9 @@ export async function readTar(
     if (pad.length) raw.push(pad);
   }
   if (split && raw.length) split.segment(Buffer.concat(raw));
-  return {diffId: `sha256:${r.hash.digest('hex')}`, bytes: r.bytes};
+  const zeros = (RECORD - (r.bytes % RECORD)) % RECORD;
+  const padded = zeros ? {diffId: `sha256:${r.hash.copy().update(Buffer.alloc(zeros)).digest('hex')}`, zeros} : undefined;
+  return {diffId: `sha256:${r.hash.digest('hex')}`, bytes: r.bytes, ...(padded ? {padded} : {})};
 }
 
 // ---------------------------------------------------------------- applier
@@ -563,6 +464,8 @@ function mknod(path: string, kind: 'c' | 'b' | 'p', major = 0, minor = 0, mode =
 
 export interface ApplyOptions {
   split?: SplitSink;
+  /** Convert `.wh.` entries to overlay whiteouts (a layer) or keep them as plain names (ADD of an archive). Default true. */
+  whiteouts?: boolean;
   /** Change ownership to the uid/gid in the tar (needs root; default: when running as root). */
   chown?: boolean;
 }
@@ -573,78 +476,86 @@ export interface ApplyOptions {
  */
 export async function applyLayerTar(input: Readable, diffDir: string, opts: ApplyOptions = {}): Promise<TarResult> {
   const chown = opts.chown ?? process.getuid?.() === 0;
+  const whiteouts = opts.whiteouts ?? true;
   const dirTimes: Array<[string, number]> = [];
-  const result = await readTar(input, async (e, content) => {
-    const rel = cleanEntryName(e.name);
-    if (rel === '') {
-      if (e.type !== 'dir') throw new Error(`tar entry "${e.name}": the layer root must be a directory`);
-      return;
-    }
-    await assertNoSymlinkParents(diffDir, rel, e.name);
-    const dest = join(diffDir, rel);
-    const base = posix.basename(rel);
-    const parent = posix.dirname(rel);
-    if (parent !== '.') await fsp.mkdir(join(diffDir, parent), {recursive: true});
+  const result = await readTar(
+    input,
+    async (e, content) => {
+      const rel = cleanEntryName(e.name);
+      if (rel === '') {
+        if (e.type !== 'dir') throw new Error(`tar entry "${e.name}": the layer root must be a directory`);
+        return;
+      }
+      await assertNoSymlinkParents(diffDir, rel, e.name);
+      const dest = join(diffDir, rel);
+      const base = posix.basename(rel);
+      const parent = posix.dirname(rel);
+      if (parent !== '.') await fsp.mkdir(join(diffDir, parent), {recursive: true});
 
-    if (base === OPAQUE_MARKER) {
-      setAttributeSync(join(diffDir, parent), OPAQUE_XATTR, 'y');
-      return;
-    }
-    if (base.startsWith(WHITEOUT_PREFIX)) {
-      const target = join(diffDir, parent, base.slice(WHITEOUT_PREFIX.length));
-      await removeExisting(target, false);
-      mknod(target, 'c');
-      if (chown) await fsp.lchown(target, e.uid, e.gid);
-      return;
-    }
-    await removeExisting(dest, e.type === 'dir');
-    switch (e.type) {
-      case 'dir':
-        await fsp.mkdir(dest, {recursive: true});
-        break;
-      case 'file': {
-        const fh = await fsp.open(dest, 'w', 0o600);
-        try {
-          await content(async (chunk) => {
-            await fh.write(chunk);
-          });
-        } finally {
-          await fh.close();
-        }
-        break;
+      const wh = whiteouts ? parseWhiteout(base) : undefined;
+      if (wh?.kind === 'opaque') {
+        setAttributeSync(join(diffDir, parent), OPAQUE_XATTR, 'y');
+        return;
       }
-      case 'symlink':
-        await fsp.symlink(e.linkname, dest);
-        break;
-      case 'hardlink': {
-        const target = (() => {
+      // AUFS bookkeeping and names like `.wh..` that would delete the directory itself: not content.
+      if (wh?.kind === 'meta') return;
+      if (wh) {
+        const target = join(diffDir, parent, wh.name);
+        await removeExisting(target, false);
+        mknod(target, 'c');
+        if (chown) await fsp.lchown(target, e.uid, e.gid);
+        return;
+      }
+      await removeExisting(dest, e.type === 'dir');
+      switch (e.type) {
+        case 'dir':
+          await fsp.mkdir(dest, {recursive: true});
+          break;
+        case 'file': {
+          const fh = await fsp.open(dest, 'w', 0o600);
           try {
-            return cleanEntryName(e.linkname);
-          } catch {
-            throw new Error(`tar entry "${e.name}": hard link target "${e.linkname}" leaves the layer`);
+            await content(async (chunk) => {
+              await fh.write(chunk);
+            });
+          } finally {
+            await fh.close();
           }
-        })();
-        if (target === '') throw new Error(`tar entry "${e.name}": hard link to the layer root`);
-        await assertNoSymlinkParents(diffDir, target, e.name);
-        await fsp.link(join(diffDir, target), dest).catch((err: NodeJS.ErrnoException) => {
-          throw new Error(`tar entry "${e.name}": hard link target "${e.linkname}" is not in this layer (${err.code})`);
-        });
-        return; // a hard link shares its target's inode: no metadata of its own
+          break;
+        }
+        case 'symlink':
+          await fsp.symlink(e.linkname, dest);
+          break;
+        case 'hardlink': {
+          const target = (() => {
+            try {
+              return cleanEntryName(e.linkname);
+            } catch {
+              throw new Error(`tar entry "${e.name}": hard link target "${e.linkname}" leaves the layer`);
+            }
+          })();
+          if (target === '') throw new Error(`tar entry "${e.name}": hard link to the layer root`);
+          await assertNoSymlinkParents(diffDir, target, e.name);
+          await fsp.link(join(diffDir, target), dest).catch((err: NodeJS.ErrnoException) => {
+            throw new Error(`tar entry "${e.name}": hard link target "${e.linkname}" is not in this layer (${err.code})`);
+          });
+          return; // a hard link shares its target's inode: no metadata of its own
+        }
+        case 'char':
+        case 'block':
+        case 'fifo':
+          mknod(dest, e.type === 'fifo' ? 'p' : e.type === 'char' ? 'c' : 'b', e.devmajor, e.devminor, e.mode & 0o777);
+          break;
       }
-      case 'char':
-      case 'block':
-      case 'fifo':
-        mknod(dest, e.type === 'fifo' ? 'p' : e.type === 'char' ? 'c' : 'b', e.devmajor, e.devminor, e.mode & 0o777);
-        break;
-    }
-    if (chown) await fsp.lchown(dest, e.uid, e.gid);
-    if (e.type !== 'symlink') {
-      await fsp.chmod(dest, e.mode);
-      for (const [k, v] of Object.entries(e.xattrs)) if (!isPrivateXattr(k)) setAttributeSync(dest, k, v);
-    }
-    if (e.type === 'dir') dirTimes.push([dest, e.mtime]);
-    else await fsp.lutimes(dest, e.mtime, e.mtime);
-  }, opts.split);
+      if (chown) await fsp.lchown(dest, e.uid, e.gid);
+      if (e.type !== 'symlink') {
+        await fsp.chmod(dest, e.mode);
+        for (const [k, v] of Object.entries(e.xattrs)) if (!isPrivateXattr(k)) setAttributeSync(dest, k, v);
+      }
+      if (e.type === 'dir') dirTimes.push([dest, e.mtime]);
+      else await fsp.lutimes(dest, e.mtime, e.mtime);
+    },
+    opts.split,
+  );
   // Directory mtimes last: extracting their children changed them.
   for (const [dir, mtime] of dirTimes.reverse()) await fsp.utimes(dir, mtime, mtime);
   return result;

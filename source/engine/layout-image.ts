@@ -2,10 +2,15 @@
 //   image/overlay2/imagedb/content/sha256/<id>    config JSON, id = sha256 of these exact bytes
 //   image/overlay2/imagedb/metadata/sha256/<id>/{parent,lastUpdated}
 //   image/overlay2/repositories.json              {"Repositories":{"name":{"name:tag":"sha256:..."}}}
+import {existsSync} from 'node:fs';
 import * as fsp from 'node:fs/promises';
-import {join} from 'node:path';
+import {join, relative} from 'node:path';
+import type {Txn} from './engine-root.js';
 import {goJson, goTime, sortedKeys} from './layout-json.js';
-import {assertEngineRoot, chainIdsOf, rootPaths, sha256, writeFileAtomic} from './layout.js';
+import {chainIds} from '../docker/chain-id.js';
+import {hexOf as hex, sha256Digest as sha256} from '../docker/digest.js';
+import {parseReference, type Reference} from '../docker/reference.js';
+import {rootPaths, writeFileAtomic} from './layout.js';
 
 /** Docker's container.Config (the fields the engine sets; unknown ones are kept when re-serialising). */
 export interface ContainerConfig {
@@ -60,24 +65,65 @@ export const DOCKER_VERSION = 'layerscope-0.1.0';
 
 export function emptyContainerConfig(): ContainerConfig {
   return {
-    Hostname: '', Domainname: '', User: '', AttachStdin: false, AttachStdout: false, AttachStderr: false,
-    Tty: false, OpenStdin: false, StdinOnce: false, Env: null, Cmd: null, Image: '', Volumes: null,
-    WorkingDir: '', Entrypoint: null, OnBuild: null, Labels: null,
+    Hostname: '',
+    Domainname: '',
+    User: '',
+    AttachStdin: false,
+    AttachStdout: false,
+    AttachStderr: false,
+    Tty: false,
+    OpenStdin: false,
+    StdinOnce: false,
+    Env: null,
+    Cmd: null,
+    Image: '',
+    Volumes: null,
+    WorkingDir: '',
+    Entrypoint: null,
+    OnBuild: null,
+    Labels: null,
   };
 }
 
 // Go struct field order of container.Config; `omit` fields are omitempty.
 const CONFIG_FIELDS: Array<[string, boolean]> = [
-  ['Hostname', false], ['Domainname', false], ['User', false], ['AttachStdin', false], ['AttachStdout', false],
-  ['AttachStderr', false], ['ExposedPorts', true], ['Tty', false], ['OpenStdin', false], ['StdinOnce', false],
-  ['Env', false], ['Cmd', false], ['Healthcheck', true], ['ArgsEscaped', true], ['Image', false], ['Volumes', false],
-  ['WorkingDir', false], ['Entrypoint', false], ['NetworkDisabled', true], ['MacAddress', true], ['OnBuild', false],
-  ['Labels', false], ['StopSignal', true], ['StopTimeout', true], ['Shell', true],
+  ['Hostname', false],
+  ['Domainname', false],
+  ['User', false],
+  ['AttachStdin', false],
+  ['AttachStdout', false],
+  ['AttachStderr', false],
+  ['ExposedPorts', true],
+  ['Tty', false],
+  ['OpenStdin', false],
+  ['StdinOnce', false],
+  ['Env', false],
+  ['Cmd', false],
+  ['Healthcheck', true],
+  ['ArgsEscaped', true],
+  ['Image', false],
+  ['Volumes', false],
+  ['WorkingDir', false],
+  ['Entrypoint', false],
+  ['NetworkDisabled', true],
+  ['MacAddress', true],
+  ['OnBuild', false],
+  ['Labels', false],
+  ['StopSignal', true],
+  ['StopTimeout', true],
+  ['Shell', true],
 ];
 
 function isEmpty(v: unknown): boolean {
-  return v === undefined || v === null || v === false || v === '' || v === 0 ||
-    (Array.isArray(v) && v.length === 0) || (typeof v === 'object' && Object.keys(v as object).length === 0);
+  return (
+    v === undefined ||
+    v === null ||
+    v === false ||
+    v === '' ||
+    v === 0 ||
+    (Array.isArray(v) && v.length === 0) ||
+    (typeof v === 'object' && Object.keys(v as object).length === 0)
+  );
 }
 
 /** container.Config in Go's field order (maps with sorted keys), as json.Marshal writes it. */
@@ -115,16 +161,18 @@ export function serializeImageConfig(img: ImageConfig): string {
 
 // ---------------------------------------------------------------- imagedb
 
-const hex = (id: string): string => id.replace(/^sha256:/, '');
-
-/** Store config bytes as they are (loaded images keep their id) and return `sha256:<id>`. */
-export async function storeImageConfig(root: string, bytes: string | Buffer, meta: {parent?: string; lastUpdated?: boolean} = {}): Promise<string> {
-  await assertEngineRoot(root);
+/** Store config bytes as they are (loaded images keep their id) and return `sha256:<id>`; new files are journalled in `txn`. */
+export async function storeImageConfig(txn: Txn, bytes: string | Buffer, meta: {parent?: string; lastUpdated?: boolean} = {}): Promise<string> {
+  const root = txn.root;
   const p = rootPaths(root);
   const id = sha256(bytes);
   const path = join(p.imageContent, hex(id));
-  await fsp.access(path).catch(() => writeFileAtomic(path, bytes, 0o600));
+  if (!existsSync(path)) {
+    await txn.note({kind: 'path', rel: relative(root, path)});
+    await writeFileAtomic(path, bytes, 0o600);
+  }
   const metaDir = join(p.imageMetadata, hex(id));
+  if ((meta.parent || meta.lastUpdated) && !existsSync(metaDir)) await txn.note({kind: 'path', rel: relative(root, metaDir)});
   if (meta.parent) {
     await fsp.mkdir(metaDir, {recursive: true, mode: 0o700});
     await fsp.writeFile(join(metaDir, 'parent'), meta.parent, {mode: 0o600});
@@ -148,7 +196,10 @@ export async function readImageConfig(root: string, id: string): Promise<{id: st
 }
 
 export async function imageParent(root: string, id: string): Promise<string | undefined> {
-  return fsp.readFile(join(rootPaths(root).imageMetadata, hex(id), 'parent'), 'utf8').then((s) => s.trim() || undefined, () => undefined);
+  return fsp.readFile(join(rootPaths(root).imageMetadata, hex(id), 'parent'), 'utf8').then(
+    (s) => s.trim() || undefined,
+    () => undefined,
+  );
 }
 
 export async function allImageIds(root: string): Promise<string[]> {
@@ -164,32 +215,7 @@ export async function childImages(root: string, parent: string): Promise<string[
 }
 
 export function imageChainId(config: ImageConfig): string | undefined {
-  return chainIdsOf(config.rootfs.diff_ids).at(-1);
-}
-
-// ---------------------------------------------------------------- references
-
-export interface Reference {
-  /** familiar repository name, e.g. `myapp` */
-  name: string;
-  tag: string;
-  /** `name:tag` */
-  full: string;
-}
-
-/** Parse NAME[:TAG] (default tag `latest`), rejecting what Docker would reject. */
-export function parseReference(ref: string): Reference {
-  const slash = ref.lastIndexOf('/');
-  const colon = ref.lastIndexOf(':');
-  const hasTag = colon > slash;
-  const name = hasTag ? ref.slice(0, colon) : ref;
-  const tag = hasTag ? ref.slice(colon + 1) : 'latest';
-  if (!/^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?::[0-9]+)?(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/.test(name)) {
-    throw new Error(`invalid reference "${ref}": repository names are lowercase letters, digits and separators`);
-  }
-  if (!/^[\w][\w.-]{0,127}$/.test(tag)) throw new Error(`invalid tag in reference "${ref}"`);
-  const familiar = name.replace(/^docker\.io\/(library\/)?/, '');
-  return {name: familiar, tag, full: `${familiar}:${tag}`};
+  return chainIds(config.rootfs.diff_ids).at(-1);
 }
 
 type Repositories = Record<string, Record<string, string>>;
@@ -201,7 +227,6 @@ export async function readRepositories(root: string): Promise<Repositories> {
 
 /** Point NAME:TAG at an image (moving the tag if it pointed elsewhere). */
 export async function tagImage(root: string, ref: string, id: string): Promise<Reference> {
-  await assertEngineRoot(root);
   const r = parseReference(ref);
   const repos = await readRepositories(root);
   repos[r.name] = sortedKeys({...repos[r.name], [r.full]: `sha256:${hex(id)}`});
@@ -249,7 +274,7 @@ export async function listImages(root: string): Promise<ImageSummary[]> {
   for (const id of await allImageIds(root)) {
     const {config} = await readImageConfig(root, id);
     let size = 0;
-    for (const chain of chainIdsOf(config.rootfs.diff_ids)) {
+    for (const chain of chainIds(config.rootfs.diff_ids)) {
       size += Number(await fsp.readFile(join(rootPaths(root).layerdb, hex(chain), 'size'), 'utf8').catch(() => '0'));
     }
     out.push({id, tags: tagsOf.get(id) ?? [], created: config.created, parent: await imageParent(root, id), size, layers: config.rootfs.diff_ids.length});

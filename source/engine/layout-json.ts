@@ -2,9 +2,14 @@
 // compact, HTML-sensitive characters escaped, map keys sorted by the caller where Go would sort them.
 
 const GO_ESCAPES: Record<string, string> = {
-  '<': '\\u003c', '>': '\\u003e', '&': '\\u0026', '\u2028': '\\u2028', '\u2029': '\\u2029',
+  '<': '\\u003c',
+  '>': '\\u003e',
+  '&': '\\u0026',
+  '\u2028': '\\u2028',
+  '\u2029': '\\u2029',
   // Go before 1.22 (Docker 20.10's toolchain) has no short forms for these two.
-  '\\b': '\\u0008', '\\f': '\\u000c',
+  '\\b': '\\u0008',
+  '\\f': '\\u000c',
 };
 
 /** JSON.stringify, then Go's extra escapes. Object key order is kept as given. */

@@ -4,15 +4,18 @@
 //   overlay2/<cache-id>/{diff/,link,lower,work/,committed}   overlay2/l/<26 chars> -> ../<cache-id>/diff
 //   image/overlay2/layerdb/mounts/<container>/{mount-id,init-id,parent} + overlay2/<id>-init
 // Image configs, tags and listing live in layout-image.ts.
-import {createHash, randomBytes} from 'node:crypto';
+import {randomBytes} from 'node:crypto';
 import {existsSync} from 'node:fs';
 import * as fsp from 'node:fs/promises';
-import {join} from 'node:path';
+import {join, relative} from 'node:path';
 import type {Readable} from 'node:stream';
+import {nextChainId} from '../docker/chain-id.js';
+import {hexOf as hex} from '../docker/digest.js';
 import {applyLayerTar, writeLayerTar} from './layer-tar.js';
 import {tarSplitWriter} from './layout-tarsplit.js';
 import {directorySize} from '../store/du.js';
 import {Problems} from '../store/problems.js';
+import type {Txn} from './engine-root.js';
 
 export const MARKER_FILE = 'layerscope-root.json';
 export const TOOL_VERSION = '0.1.0';
@@ -35,7 +38,6 @@ export function rootPaths(root: string) {
     imageMetadata: join(image, 'imagedb', 'metadata', 'sha256'),
     layerdb: join(image, 'layerdb', 'sha256'),
     mounts: join(image, 'layerdb', 'mounts'),
-    layerTmp: join(image, 'layerdb', 'tmp'),
     overlay: join(root, 'overlay2'),
     links: join(root, 'overlay2', 'l'),
     tmp: join(root, 'tmp'),
@@ -58,7 +60,7 @@ export async function createRoot(root: string): Promise<void> {
     }
   }
   await fsp.mkdir(root, {recursive: true, mode: 0o710});
-  for (const dir of [p.imageContent, p.imageMetadata, p.layerdb, p.mounts, p.layerTmp, p.tmp]) {
+  for (const dir of [p.imageContent, p.imageMetadata, p.layerdb, p.mounts, p.tmp]) {
     await fsp.mkdir(dir, {recursive: true, mode: 0o700});
   }
   await fsp.mkdir(p.overlay, {recursive: true, mode: 0o710});
@@ -86,23 +88,6 @@ export async function writeFileAtomic(path: string, data: string | Buffer, mode 
   await fsp.rename(tmp, path);
 }
 
-export function sha256(data: string | Buffer): string {
-  return `sha256:${createHash('sha256').update(data).digest('hex')}`;
-}
-
-/** chainID = diffID for the first layer, else sha256("<parent chainID> <diffID>"). */
-export function nextChainId(parentChainId: string | undefined, diffId: string): string {
-  return parentChainId ? sha256(`${parentChainId} ${diffId}`) : diffId;
-}
-
-export function chainIdsOf(diffIds: readonly string[]): string[] {
-  const out: string[] = [];
-  for (const d of diffIds) out.push(nextChainId(out.at(-1), d));
-  return out;
-}
-
-const hex = (id: string): string => id.replace(/^sha256:/, '');
-
 // ---------------------------------------------------------------- layers
 
 export interface LayerInfo {
@@ -116,7 +101,11 @@ export interface LayerInfo {
 
 export async function getLayer(root: string, chainId: string): Promise<LayerInfo | undefined> {
   const dir = join(rootPaths(root).layerdb, hex(chainId));
-  const read = (f: string): Promise<string | undefined> => fsp.readFile(join(dir, f), 'utf8').then((s) => s.trim(), () => undefined);
+  const read = (f: string): Promise<string | undefined> =>
+    fsp.readFile(join(dir, f), 'utf8').then(
+      (s) => s.trim(),
+      () => undefined,
+    );
   const [diffId, cacheId, size, parent] = await Promise.all([read('diff'), read('cache-id'), read('size'), read('parent')]);
   if (!diffId || !cacheId) return undefined;
   return {chainId, diffId, cacheId, parent, size: Number(size ?? 0), diffDir: join(rootPaths(root).overlay, cacheId, 'diff')};
@@ -125,7 +114,7 @@ export async function getLayer(root: string, chainId: string): Promise<LayerInfo
 /** The diff dirs of a chain, top-most first (the order of overlayfs lowerdir=). */
 export async function chainDiffDirs(root: string, chainId: string | undefined): Promise<string[]> {
   const dirs: string[] = [];
-  for (let c = chainId; c; ) {
+  for (let c = chainId; c;) {
     const layer = await getLayer(root, c);
     if (!layer) throw new Error(`layer ${c} is missing from ${root}`);
     dirs.push(layer.diffDir);
@@ -141,7 +130,10 @@ async function linkOf(root: string, cacheId: string): Promise<string> {
 /** overlay2's `lower` file content for a dir on top of `parentCacheId`: l/X:l/Y, top-most first. */
 async function lowerFor(root: string, parentCacheId: string): Promise<string> {
   const parentLink = `l/${await linkOf(root, parentCacheId)}`;
-  const parentLower = await fsp.readFile(join(rootPaths(root).overlay, parentCacheId, 'lower'), 'utf8').then((s) => s.trim(), () => '');
+  const parentLower = await fsp.readFile(join(rootPaths(root).overlay, parentCacheId, 'lower'), 'utf8').then(
+    (s) => s.trim(),
+    () => '',
+  );
   return parentLower ? `${parentLink}:${parentLower}` : parentLink;
 }
 
@@ -154,18 +146,23 @@ export interface LayerDir {
   lowerDirs: string[];
 }
 
-/** Create overlay2/<id> the way the overlay2 driver's Create does (random id unless given). */
-export async function createLayerDir(root: string, parentCacheId?: string, id = randomBytes(32).toString('hex')): Promise<LayerDir> {
+/**
+ * Create overlay2/<id> the way the overlay2 driver's Create does (random id unless given), journalled in
+ * `txn` first so that a kill at any point leaves nothing the next command does not remove.
+ */
+export async function createLayerDir(txn: Txn, parentCacheId?: string, id = randomBytes(32).toString('hex')): Promise<LayerDir> {
+  const root = txn.root;
   const p = rootPaths(root);
   const dir = join(p.overlay, id);
+  const link = randomBase32Id();
+  const lower = parentCacheId ? await lowerFor(root, parentCacheId) : undefined;
+  await txn.note({kind: 'layer', id, link});
   await fsp.mkdir(dir, {mode: 0o710});
   await fsp.mkdir(join(dir, 'diff'), {mode: 0o755});
-  const link = randomBase32Id();
   await fsp.symlink(`../${id}/diff`, join(p.links, link));
   await fsp.writeFile(join(dir, 'link'), link, {mode: 0o644});
   let lowerDirs: string[] = [];
-  if (parentCacheId) {
-    const lower = await lowerFor(root, parentCacheId);
+  if (lower) {
     await fsp.writeFile(join(dir, 'lower'), lower, {mode: 0o644});
     await fsp.mkdir(join(dir, 'work'), {mode: 0o700});
     lowerDirs = lower.split(':').map((l) => join(p.overlay, l));
@@ -173,7 +170,7 @@ export async function createLayerDir(root: string, parentCacheId?: string, id = 
   return {id, dir, diffDir: join(dir, 'diff'), workDir: join(dir, 'work'), lowerDirs};
 }
 
-/** Remove an uncommitted overlay2/<id> and its l/ symlink (a failed step leaves nothing behind). */
+/** Remove an uncommitted overlay2/<id> and its l/ symlink (a step that changed nothing). */
 export async function removeLayerDir(root: string, id: string): Promise<void> {
   const p = rootPaths(root);
   const link = await linkOf(root, id).catch(() => undefined);
@@ -205,45 +202,49 @@ async function cacheIdOfChain(root: string, chainId: string | undefined): Promis
 }
 
 /**
- * Record a filled layer dir in layerdb under its chain id. If that chain already exists (same parent,
- * same content), the new dir is dropped and the existing layer returned, as Docker's layer store does.
+ * Record a filled layer dir in layerdb under its chain id: the layer is registered only once it is whole
+ * (its layerdb entry appears by one rename), and `txn` removes it again if the transaction is cancelled.
+ * If that chain already exists (same parent, same content), the new dir is dropped and the existing layer
+ * returned, as Docker's layer store does.
  */
-async function commitLayer(root: string, layer: LayerDir, parentChainId: string | undefined, diffId: string, tarSplitTmp: string): Promise<LayerInfo> {
+async function commitLayer(txn: Txn, layer: LayerDir, parentChainId: string | undefined, diffId: string, tarSplitTmp: string): Promise<LayerInfo> {
+  const root = txn.root;
   const p = rootPaths(root);
   const chainId = nextChainId(parentChainId, diffId);
   const existing = await getLayer(root, chainId);
   if (existing) {
     await removeLayerDir(root, layer.id);
-    await fsp.rm(tarSplitTmp, {force: true});
     return existing;
   }
   await fsp.writeFile(join(layer.dir, 'committed'), '', {mode: 0o600});
   const size = diffSize(layer.diffDir);
-  const tmp = join(p.layerTmp, `write-${randomBytes(8).toString('hex')}`);
-  await fsp.mkdir(tmp, {mode: 0o700});
+  const tmp = await txn.scratch('layerdb');
   await fsp.writeFile(join(tmp, 'diff'), diffId);
   await fsp.writeFile(join(tmp, 'size'), String(size));
   await fsp.writeFile(join(tmp, 'cache-id'), layer.id);
   if (parentChainId) await fsp.writeFile(join(tmp, 'parent'), parentChainId);
   await fsp.rename(tarSplitTmp, join(tmp, 'tar-split.json.gz'));
+  await txn.note({kind: 'chain', chain: chainId, cacheId: layer.id});
   await fsp.rename(tmp, join(p.layerdb, hex(chainId)));
   return {chainId, diffId, parent: parentChainId, cacheId: layer.id, size, diffDir: layer.diffDir};
 }
 
-/** Register a layer from a tar stream (import/load): extract, hash, keep tar-split. Nothing remains on error. */
-export async function registerLayerFromTar(root: string, parentChainId: string | undefined, input: Readable, expectDiffId?: string): Promise<LayerInfo> {
-  const layer = await createLayerDir(root, await cacheIdOfChain(root, parentChainId));
-  const splitPath = join(rootPaths(root).layerTmp, `split-${layer.id}.json.gz`);
+/** Register a layer from a tar stream (import/load/commit): extract, hash, keep tar-split. */
+export async function registerLayerFromTar(txn: Txn, parentChainId: string | undefined, input: Readable, expectDiffId?: string): Promise<LayerInfo> {
+  const layer = await createLayerDir(txn, await cacheIdOfChain(txn.root, parentChainId));
+  const splitPath = join(await txn.scratch('split'), 'tar-split.json.gz');
   const split = tarSplitWriter(splitPath);
   try {
-    const {diffId} = await applyLayerTar(input, layer.diffDir, {split});
+    const {diffId, padded} = await applyLayerTar(input, layer.diffDir, {split});
+    // A tar cut short of its last record (zstd:chunked) whose padded form is the configured one:
+    // the same files; kept padded, so `save` writes the tar the config names (podman loads these too).
+    const pad = expectDiffId && diffId !== expectDiffId && padded?.diffId === expectDiffId;
+    if (pad) split.segment(Buffer.alloc(padded.zeros));
     await split.close();
-    if (expectDiffId && diffId !== expectDiffId) throw new Error(`layer content has diff id ${diffId}, but the image config expects ${expectDiffId}`);
-    return await commitLayer(root, layer, parentChainId, diffId, splitPath);
+    if (expectDiffId && diffId !== expectDiffId && !pad) throw new Error(`layer content has diff id ${diffId}, but the image config expects ${expectDiffId}`);
+    return await commitLayer(txn, layer, parentChainId, pad ? expectDiffId : diffId, splitPath);
   } catch (err) {
     await split.close().catch(() => undefined);
-    await fsp.rm(splitPath, {force: true});
-    await removeLayerDir(root, layer.id);
     throw err;
   }
 }
@@ -252,23 +253,22 @@ export async function registerLayerFromTar(root: string, parentChainId: string |
  * Register a layer whose diff dir is already filled (build steps): the diff id is the sha256 of our
  * deterministic tar of that dir, and the tar-split recorded on the way lets `save` re-emit it.
  */
-export async function registerLayerDir(root: string, parentChainId: string | undefined, layer: LayerDir): Promise<LayerInfo> {
-  const splitPath = join(rootPaths(root).layerTmp, `split-${layer.id}.json.gz`);
+export async function registerLayerDir(txn: Txn, parentChainId: string | undefined, layer: LayerDir): Promise<LayerInfo> {
+  const splitPath = join(await txn.scratch('split'), 'tar-split.json.gz');
   const split = tarSplitWriter(splitPath);
   try {
     const {diffId} = await writeLayerTar(layer.diffDir, undefined, split);
     await split.close();
-    return await commitLayer(root, layer, parentChainId, diffId, splitPath);
+    return await commitLayer(txn, layer, parentChainId, diffId, splitPath);
   } catch (err) {
     await split.close().catch(() => undefined);
-    await fsp.rm(splitPath, {force: true});
     throw err;
   }
 }
 
 /** A fresh layer dir on top of a chain, for a build step to fill. */
-export async function newLayerDir(root: string, parentChainId: string | undefined): Promise<LayerDir> {
-  return createLayerDir(root, await cacheIdOfChain(root, parentChainId));
+export async function newLayerDir(txn: Txn, parentChainId: string | undefined): Promise<LayerDir> {
+  return createLayerDir(txn, await cacheIdOfChain(txn.root, parentChainId));
 }
 
 /** Where a layer's tar comes from: its recorded tar-split if there is one, else its diff dir. */
@@ -295,16 +295,21 @@ export interface ContainerLayers {
  * Create a container's read-write layer like the daemon: overlay2/<id>-init (the init layer), overlay2/<id>
  * on top of it, and layerdb/mounts/<container>/{mount-id,init-id,parent}.
  */
-export async function createContainerLayers(root: string, imageChainId: string | undefined, containerId = randomBytes(32).toString('hex')): Promise<ContainerLayers> {
-  await assertEngineRoot(root);
+export async function createContainerLayers(
+  txn: Txn,
+  imageChainId: string | undefined,
+  containerId = randomBytes(32).toString('hex'),
+): Promise<ContainerLayers> {
+  const root = txn.root;
   const mountId = randomBytes(32).toString('hex');
-  const init = await createLayerDir(root, await cacheIdOfChain(root, imageChainId), `${mountId}-init`);
+  const init = await createLayerDir(txn, await cacheIdOfChain(root, imageChainId), `${mountId}-init`);
   for (const d of INIT_DIRS) await fsp.mkdir(join(init.diffDir, d), {recursive: true, mode: 0o755});
   for (const f of INIT_FILES) await fsp.writeFile(join(init.diffDir, f), '', {mode: 0o755});
   await fsp.symlink('/proc/mounts', join(init.diffDir, 'etc/mtab'));
   await fsp.writeFile(join(init.dir, 'committed'), '', {mode: 0o600});
-  await createLayerDir(root, init.id, mountId);
+  await createLayerDir(txn, init.id, mountId);
   const dir = join(rootPaths(root).mounts, containerId);
+  await txn.note({kind: 'path', rel: relative(root, dir)});
   await fsp.mkdir(dir, {recursive: true, mode: 0o700});
   await fsp.writeFile(join(dir, 'mount-id'), mountId);
   await fsp.writeFile(join(dir, 'init-id'), init.id);

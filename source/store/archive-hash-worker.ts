@@ -1,7 +1,7 @@
 // Worker thread of archive-hash.ts: walks the archive's headers and hashes every file entry's data.
 import {createHash, type Hash} from 'node:crypto';
 import {parentPort, workerData} from 'node:worker_threads';
-import {TarWalker} from './archive-tar.js';
+import {TarWalker} from '../tar/walker.js';
 import {readChunks} from './chunks.js';
 
 const {file} = workerData as {file: string};
@@ -18,10 +18,10 @@ const walker = new TarWalker((e) => {
     end: () => void digests.push(hash.digest('hex')),
   };
 });
-try {
-  await readChunks(file, (chunk) => walker.write(chunk));
-  await walker.end();
-  parentPort!.postMessage({offsets, digests});
-} catch (err) {
-  parentPort!.postMessage({error: (err as Error).message});
-}
+// No top-level await: the bundle makes this file CommonJS (scripts/bundle.mjs).
+readChunks(file, (chunk) => walker.write(chunk))
+  .then(() => walker.end())
+  .then(
+    () => parentPort!.postMessage({offsets, digests}),
+    (err: unknown) => parentPort!.postMessage({error: (err as Error).message}),
+  );

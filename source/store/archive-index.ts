@@ -1,44 +1,52 @@
 // One streaming pass over an image archive (`docker save`, classic or OCI) or over the blobs of
 // an OCI layout directory. Every entry is hashed; small JSON entries (manifests, configs) are
-// kept; layer tars, plain or gzip, are walked as they stream by, so all layers are indexed in
-// the same pass without extracting anything or holding file contents.
+// kept; layer tars, plain, gzip or zstd, are walked as they stream by, so all layers are indexed
+// in the same pass without extracting anything or holding file contents. A gzip-compressed
+// archive (`docker save | gzip`, which `docker load` takes) is inflated as it is read.
 import {createHash, type Hash} from 'node:crypto';
-import {stat} from 'node:fs/promises';
+import {closeSync, createReadStream, openSync, readSync} from 'node:fs';
+import {pipeline} from 'node:stream';
 import {posix} from 'node:path';
-import {createGunzip} from 'node:zlib';
+import {compressionOf, createGunzip, decompressor, ZstdDecoder, type Compression} from './decompress.js';
 import {LayerBuilder, entryNames, type LayerIndex} from './archive-layer.js';
 import {hashEntries} from './archive-hash.js';
-import {TarError, TarWalker, type DataSink} from './archive-tar.js';
+import {TarError, TarWalker, type DataSink} from '../tar/walker.js';
 import {readChunks} from './chunks.js';
+import {openInside} from './confine.js';
 import type {Problems} from './problems.js';
-
-export type Compression = 'none' | 'gzip';
 
 /** One file of the archive (or blob of a layout directory) as the pass saw it. */
 export interface Blob {
   /** Entry name in the archive, or path relative to the layout directory. */
   name: string;
-  /** The file holding the bytes, and where they start in it. */
+  /** The file holding the bytes, and where they start in it (in the decompressed stream, when the whole archive is compressed). */
   file: string;
+  /** How the whole archive file is compressed, when it is (`docker save | gzip`). */
+  packed?: Exclude<Compression, 'none'>;
   offset: number;
   size: number;
   /** `sha256:<hex>` of the bytes as stored. */
   digest: string;
   /** The bytes, for JSON documents only. */
   json?: Buffer;
-  layer?: LayerIndex & {diffId: string; compression: Compression};
+  layer?: LayerIndex & {
+    diffId: string;
+    /**
+     * For a compressed layer whose tar does not fill its last 10240-byte record: the digest with
+     * that record zero-padded, as GNU tar writes it. skopeo's zstd:chunked writer re-serializes
+     * a layer without that padding and keeps the original's diff_id; the files are the same.
+     */
+    paddedDiffId?: string;
+    compression: Compression;
+  };
   /** Why the entry could not be read as a layer (reported only if a manifest names it as one). */
   error?: string;
 }
 
-const GZIP = [0x1f, 0x8b];
-const ZSTD = [0x28, 0xb5, 0x2f, 0xfd];
-/** Manifests and configs are small; bigger JSON-looking entries are not kept. */
+/** Manifests, configs and attestation statements are small; bigger JSON-looking entries are not kept. */
 const MAX_JSON = 16 << 20;
-
-function startsWith(buf: Buffer, magic: number[]): boolean {
-  return magic.every((b, i) => buf[i] === b);
-}
+/** tar's default record: GNU tar pads an archive with zeros to a multiple of it. */
+const RECORD = 10240;
 
 /**
  * A sink for one blob: it looks at the first block, then keeps JSON, walks a tar, or gunzips and
@@ -55,10 +63,16 @@ class BlobSink implements DataSink {
   private builder?: LayerBuilder;
   /** The hash of the uncompressed bytes, when they differ from the stored ones. */
   private diffHash?: Hash;
+  private diffSize = 0;
   private compression: Compression = 'none';
   private error?: string;
 
-  constructor(readonly blob: Blob, private readonly label: string, private readonly problems: Problems, hashHere: boolean) {
+  constructor(
+    readonly blob: Blob,
+    private readonly label: string,
+    private readonly problems: Problems,
+    hashHere: boolean,
+  ) {
     if (hashHere) this.hash = createHash('sha256');
   }
 
@@ -81,16 +95,19 @@ class BlobSink implements DataSink {
     if (this.json) this.blob.json = Buffer.concat(this.json);
     if (this.builder) {
       // An uncompressed layer's diff id is its digest, which may still be on its way (setDigest).
+      const rest = (RECORD - (this.diffSize % RECORD)) % RECORD;
+      const paddedDiffId = this.diffHash && rest ? `sha256:${this.diffHash.copy().update(Buffer.alloc(rest)).digest('hex')}` : undefined;
       const diffId = this.diffHash ? `sha256:${this.diffHash.digest('hex')}` : this.blob.digest;
-      this.blob.layer = {...this.builder.finish(), diffId, compression: this.compression};
+      this.blob.layer = {...this.builder.finish(), diffId, compression: this.compression, ...(paddedDiffId ? {paddedDiffId} : {})};
     }
     if (this.error) this.blob.error = this.error;
   }
 
   private decide(head: Buffer): void | Promise<void> {
     const text = head.subarray(0, 64).toString('latin1').trimStart();
-    if (startsWith(head, GZIP)) this.route = this.gunzip();
-    else if (startsWith(head, ZSTD)) this.route = this.skip('zstd-compressed layers are not supported');
+    const compression = compressionOf(head);
+    if (compression === 'gzip') this.route = this.gunzip();
+    else if (compression === 'zstd') this.route = this.unzstd();
     else if ((text.startsWith('{') || text.startsWith('[')) && this.blob.size <= MAX_JSON) this.route = this.keep();
     else this.route = this.tar();
     return head.length ? this.route.write(head) : undefined;
@@ -99,11 +116,6 @@ class BlobSink implements DataSink {
   private keep(): DataSink {
     const parts: Buffer[] = (this.json = []);
     return {write: (c) => void parts.push(Buffer.from(c)), end: () => {}};
-  }
-
-  private skip(reason: string): DataSink {
-    this.error = reason;
-    return {write: () => {}, end: () => {}};
   }
 
   /** Walk the uncompressed bytes as a layer tar; a broken tar becomes `error`, the pass goes on. */
@@ -116,7 +128,10 @@ class BlobSink implements DataSink {
     };
     return {
       write: (c) => {
-        this.diffHash?.update(c);
+        if (this.diffHash) {
+          this.diffHash.update(c);
+          this.diffSize += c.length;
+        }
         if (this.error || walker.ended) return;
         try {
           walker.write(c); // no entry of a layer has a sink, so nothing to wait for
@@ -165,6 +180,44 @@ class BlobSink implements DataSink {
       },
     };
   }
+
+  /** Decode zstd here, synchronously, into the tar walk (no entry of a layer keeps the bytes). */
+  private unzstd(): DataSink {
+    this.compression = 'zstd';
+    this.diffHash = createHash('sha256');
+    const inner = this.tar();
+    let failed = false;
+    const fail = (err: unknown) => {
+      failed = true;
+      this.error ??= (err as Error).message;
+    };
+    // Without the optional zstd-napi the layer is named, as one that does not decode is.
+    let decoder: ZstdDecoder | undefined;
+    try {
+      decoder = new ZstdDecoder((c) => void inner.write(c));
+    } catch (err) {
+      fail(err);
+    }
+    return {
+      write: (c) => {
+        if (failed || !decoder) return;
+        try {
+          decoder.write(c);
+        } catch (err) {
+          fail(err);
+        }
+      },
+      end: async () => {
+        if (failed || !decoder) return;
+        try {
+          decoder.end();
+        } catch (err) {
+          return fail(err);
+        }
+        await inner.end();
+      },
+    };
+  }
 }
 
 /** A digest computed elsewhere; an uncompressed layer's diff id is the same digest. */
@@ -178,9 +231,11 @@ function setDigest(blob: Blob, digest: string): void {
  * stored bytes are hashed on a worker thread reading the same file, in parallel with the walk.
  */
 export async function indexArchive(path: string, problems: Problems): Promise<Map<string, Blob>> {
-  const hashing = hashEntries(path);
+  const packed = fileCompression(path);
+  // The hashing thread reads tar headers from the file: a compressed archive is hashed as it is walked.
+  const hashing = packed === 'none' ? hashEntries(path) : undefined;
   try {
-    const blobs = await walkArchive(path, problems, !hashing);
+    const blobs = await walkArchive(path, problems, !hashing, packed);
     if (hashing) {
       const digests = await hashing.digests;
       for (const blob of new Set(blobs.values())) {
@@ -195,7 +250,18 @@ export async function indexArchive(path: string, problems: Problems): Promise<Ma
   }
 }
 
-async function walkArchive(path: string, problems: Problems, hashHere: boolean): Promise<Map<string, Blob>> {
+/** The compression of a whole file, from its first bytes. */
+export function fileCompression(path: string): Compression {
+  const head = Buffer.alloc(4);
+  const fd = openSync(path, 'r');
+  try {
+    return compressionOf(head.subarray(0, readSync(fd, head, 0, 4, 0)));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+async function walkArchive(path: string, problems: Problems, hashHere: boolean, packed: Compression): Promise<Map<string, Blob>> {
   const blobs = new Map<string, Blob>();
   const aliases = new Map<string, string>();
   let current: string | undefined;
@@ -210,7 +276,7 @@ async function walkArchive(path: string, problems: Problems, hashHere: boolean):
     if (e.type === 'SymbolicLink' || e.type === 'Link') {
       // `docker save` writes a layer shared under two v1 ids once and links the other name to it.
       const base = e.type === 'Link' ? [] : names.slice(0, -1);
-      const joined = posix.join(...base, e.linkpath);
+      const joined = posix.join(base.join('/'), e.linkpath);
       const target = e.linkpath.startsWith('/') || joined.startsWith('..') ? 'outside' : entryNames(joined);
       if (typeof target !== 'string') aliases.set(names.join('/'), target.join('/'));
       else problems.add(`${path}:${e.path}`, `link points outside the archive (${e.linkpath}); entry ignored`);
@@ -220,14 +286,21 @@ async function walkArchive(path: string, problems: Problems, hashHere: boolean):
     const name = names.join('/');
     if (blobs.has(name)) problems.add(`${path}:${e.path}`, 'duplicate entry; the later one is used');
     const blob: Blob = {name, file: path, offset: e.offset, size: e.size, digest: ''};
+    if (packed !== 'none') blob.packed = packed;
     blobs.set(name, blob);
     return new BlobSink(blob, `${path}:${name}`, problems, hashHere);
   });
   try {
-    await readChunks(path, (chunk, first) => {
-      if (first && startsWith(chunk, GZIP)) throw new Error(`${path}: a gzip-compressed archive; decompress it first (gunzip -k)`);
-      return walker.write(chunk);
-    });
+    if (packed === 'none') {
+      await readChunks(path, (chunk) => walker.write(chunk));
+    } else {
+      const stream = pipeline(createReadStream(path, {highWaterMark: 2 << 20}), decompressor(packed), () => {});
+      try {
+        for await (const chunk of stream as AsyncIterable<Buffer>) await walker.write(chunk);
+      } catch (err) {
+        throw new Error(`${path}: a ${packed}-compressed archive that cannot be decompressed: ${(err as Error).message}`);
+      }
+    }
     await walker.end();
   } catch (err) {
     if (err instanceof TarError) throw new Error(`${path}: ${err.message}${current ? `; last entry: ${current}` : ''}`);
@@ -241,13 +314,13 @@ async function walkArchive(path: string, problems: Problems, hashHere: boolean):
   return blobs;
 }
 
-
-/** Index one blob file of an OCI layout directory. */
+/** Index one blob file of an OCI layout directory: a regular file resolved inside `dir`. */
 export async function indexBlobFile(dir: string, name: string, problems: Problems): Promise<Blob> {
-  const file = `${dir}/${name}`;
-  const blob: Blob = {name, file, offset: 0, size: (await stat(file)).size, digest: ''};
+  const {fd, stats, real} = openInside(dir, `${dir}/${name}`);
+  closeSync(fd);
+  const blob: Blob = {name, file: real, offset: 0, size: stats.size, digest: ''};
   const sink = new BlobSink(blob, `${dir}:${name}`, problems, true);
-  await readChunks(file, (chunk) => sink.write(chunk));
+  await readChunks(real, (chunk) => sink.write(chunk));
   await sink.end();
   return blob;
 }

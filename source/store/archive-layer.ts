@@ -1,12 +1,10 @@
 // One layer tar (OCI / docker save form) turned into a change set: `.wh.NAME` entries become
 // whiteouts, `.wh..wh..opq` marks its directory opaque. Metadata only: each regular file's node
 // keeps where its bytes are in the (uncompressed) layer tar (`LayerNode.data`), never the bytes.
-import {S_IFMT, type Kind, type LayerNode, type Meta} from '../tree/entry.js';
-import type {TarEntry} from './archive-tar.js';
+import {parseWhiteout} from '../docker/whiteout.js';
+import {S_IFMT, syntheticMeta, type Kind, type LayerNode, type Meta} from '../tree/entry.js';
+import type {TarEntry} from '../tar/walker.js';
 import type {Problems} from './problems.js';
-
-export const WH_PREFIX = '.wh.';
-export const WH_OPAQUE = '.wh..wh..opq';
 
 export interface LayerIndex {
   tree: LayerNode;
@@ -17,14 +15,21 @@ export interface LayerIndex {
 }
 
 const KIND_OF_TYPE: Record<string, Kind> = {
-  File: 'file', OldFile: 'file', ContiguousFile: 'file', Link: 'file',
-  SymbolicLink: 'symlink', Directory: 'dir', CharacterDevice: 'char', BlockDevice: 'block', FIFO: 'fifo',
+  File: 'file',
+  OldFile: 'file',
+  ContiguousFile: 'file',
+  Link: 'file',
+  SymbolicLink: 'symlink',
+  Directory: 'dir',
+  CharacterDevice: 'char',
+  BlockDevice: 'block',
+  FIFO: 'fifo',
 };
 const TYPE_BITS: Record<Kind, number> = {file: 0o100000, dir: 0o040000, symlink: 0o120000, char: 0o020000, block: 0o060000, fifo: 0o010000, socket: 0o140000};
 
 /** An implied directory (a parent with no entry of its own). */
 function impliedDir(): Meta {
-  return {kind: 'dir', mode: 0o40755, uid: 0, gid: 0, size: 0, mtimeSec: 0, mtimeNsec: 0, rdev: 0, ino: 0, nlink: 1};
+  return syntheticMeta('dir');
 }
 
 /**
@@ -49,30 +54,34 @@ export function devParts(rdev: number): [number, number] {
 }
 
 /**
- * `entryNames` as an absolute path ('/' for the root), or the reason to refuse it. Names written
- * by tar (`a/b`, `./a/b`, `a/b/`) take a fast path that makes one string and no arrays.
+ * Where the names of a tar entry name written as tar writes them (`a/b`, `./a/b`, `a/b/`) are:
+ * `raw.slice(start, end)` holds them and `slash` is the last `/` between (-1 for none). Undefined
+ * for anything else (empty, `.` or `..` names, an absolute name), which `entryNames` then reads.
  */
-export function entryPath(raw: string): string | {refused: string} {
-  const fast = simplePath(raw);
-  if (fast !== undefined) return fast;
-  const names = entryNames(raw);
-  return typeof names === 'string' ? {refused: names} : `/${names.join('/')}`;
+interface Span {
+  start: number;
+  end: number;
+  slash: number;
 }
 
-/** `/a/b` when `raw` has no empty, `.` or `..` names (after a leading `./` and one trailing `/`). */
-function simplePath(raw: string): string | undefined {
+function simpleSpan(raw: string, span: Span): Span | undefined {
   let start = 0;
   while (raw.startsWith('./', start)) start += 2;
   const end = raw.charCodeAt(raw.length - 1) === 0x2f ? raw.length - 1 : raw.length;
   if (end <= start) return undefined;
   let from = start;
+  let slash = -1;
   for (let i = start; i <= end; i++) {
     if (i < end && raw.charCodeAt(i) !== 0x2f) continue;
     const len = i - from;
     if (len === 0 || (len <= 2 && raw.charCodeAt(from) === 0x2e && (len === 1 || raw.charCodeAt(from + 1) === 0x2e))) return undefined;
+    if (i < end) slash = i;
     from = i + 1;
   }
-  return `/${start === 0 && end === raw.length ? raw : raw.slice(start, end)}`;
+  span.start = start;
+  span.end = end;
+  span.slash = slash;
+  return span;
 }
 
 export class LayerBuilder {
@@ -84,32 +93,52 @@ export class LayerBuilder {
   /** The last parent directory looked up: a tar lists a directory's entries together. */
   private cachedPath: string | undefined;
   private cachedDir: LayerNode = this.root;
+  /** Every directory of the tree by path (`a/b`): tar lists a directory's entries around its subdirectories'. */
+  private readonly dirs = new Map<string, LayerNode>([['', this.root]]);
+  private readonly span: Span = {start: 0, end: 0, slash: -1};
 
   /** `label` names the layer in problems (e.g. `image.tar:abc/layer.tar`). */
-  constructor(private readonly label: string, private readonly problems: Problems) {}
+  constructor(
+    private readonly label: string,
+    private readonly problems: Problems,
+  ) {}
 
   /** One entry; `e` is read here and not kept. */
   add(e: TarEntry): void {
     this.entries++;
     this.size += e.type === 'SymbolicLink' ? Buffer.byteLength(e.linkpath) : e.type === 'Directory' ? 0 : e.size;
-    const path = entryPath(e.path);
-    if (typeof path !== 'string') return this.problems.add(`${this.label}:${e.path}`, `${path.refused}; entry ignored`);
+    const raw = e.path;
+    // The parent directory's path (`a/b`, '' for the root) and the entry's name; a tar lists a
+    // directory's entries together, so the parent is most often the last one, found with no string made.
+    const span = simpleSpan(raw, this.span);
+    const names = span ? undefined : entryNames(raw);
+    if (typeof names === 'string') return this.problems.add(`${this.label}:${raw}`, `${names}; entry ignored`);
     const kind = KIND_OF_TYPE[e.type];
-    if (!kind) return this.problems.add(`${this.label}:${e.path}`, `unsupported tar entry type ${e.type}; entry ignored`);
-    if (path === '/') {
+    if (!kind) return this.problems.add(`${this.label}:${raw}`, `unsupported tar entry type ${e.type}; entry ignored`);
+    let parent: LayerNode;
+    let name: string;
+    if (span) {
+      const {start, end, slash} = span;
+      const dirLength = slash === -1 ? 0 : slash - start;
+      const cached = this.cachedPath;
+      parent =
+        cached !== undefined && cached.length === dirLength && raw.startsWith(cached, start) ? this.cachedDir : this.dir(raw.slice(start, start + dirLength));
+      name = start === 0 && end === raw.length && slash === -1 ? raw : raw.slice(slash === -1 ? start : slash + 1, end);
+    } else if (names!.length === 0) {
       if (kind === 'dir') this.root.meta = this.meta(e, kind);
       return;
+    } else {
+      parent = this.dir(names!.slice(0, -1).join('/'));
+      name = names![names!.length - 1]!;
     }
-    const slash = path.lastIndexOf('/');
-    const name = path.slice(slash + 1);
-    const parent = this.dir(path.slice(0, slash));
-    if (name === WH_OPAQUE) {
+    const wh = parseWhiteout(name);
+    if (wh?.kind === 'opaque') {
       parent.opaque = true;
       return;
     }
-    if (name.startsWith(WH_PREFIX + WH_PREFIX)) return; // AUFS bookkeeping, not content
-    if (name.startsWith(WH_PREFIX)) {
-      const real = name.slice(WH_PREFIX.length);
+    if (wh?.kind === 'meta') return; // AUFS bookkeeping, not content
+    if (wh) {
+      const real = wh.name;
       const existing = parent.children!.get(real);
       if (existing?.whiteout) this.duplicate(e);
       // A real entry of the same name wins over its whiteout, as when a tar is applied.
@@ -120,25 +149,43 @@ export class LayerBuilder {
     if (existing && !existing.whiteout && !this.implied.has(existing)) this.duplicate(e);
     const meta = this.meta(e, kind);
     if (e.type === 'Link') {
-      const target = this.linkTarget(e, path);
+      const target = this.linkTarget(e, this.pathOf(name));
       if (target === undefined) return;
-      meta.target = target;
+      // One inode under two names, as on disk: the linked file's size, no link target shown.
+      meta.link = target.path;
+      meta.size = target.size;
     } else if (kind === 'symlink') {
       meta.target = e.linkpath;
-      if (escapes(path, e.linkpath)) this.problems.add(`${this.label}:${e.path}`, `symbolic link points outside the root (${e.linkpath})`);
+      meta.size = Buffer.byteLength(e.linkpath); // lstat's size of a symlink: its target's length
+      if (escapes(this.pathOf(name), e.linkpath)) this.problems.add(`${this.label}:${e.path}`, `symbolic link points outside the root (${e.linkpath})`);
     }
-    const node: LayerNode = {name, meta};
+    // Each form made whole, with no field added later (which would give it a second allocation).
+    let node: LayerNode;
     if (kind === 'dir') {
-      node.children = existing?.children ?? new Map();
-      if (existing?.opaque) node.opaque = true;
+      const children = existing?.children ?? new Map<string, LayerNode>();
+      node = existing?.opaque ? {name, meta, children, opaque: true} : {name, meta, children};
     } else if (kind === 'file' && e.type !== 'Link' && e.size > 0) {
-      node.data = e.offset;
+      node = {name, meta, data: e.offset};
+    } else {
+      node = {name, meta};
     }
-    if (kind === 'dir' || existing?.children) this.cachedPath = undefined; // a directory node was replaced
     parent.children!.set(name, node);
+    if (kind === 'dir') {
+      // The entries of a directory follow it. One that replaced a directory keeps its children: what is below stays valid.
+      const path = this.cachedPath ? `${this.cachedPath}/${name}` : name;
+      this.dirs.set(path, node);
+      this.cachedPath = path;
+      this.cachedDir = node;
+    } else if (existing?.children) {
+      // A directory replaced by a file: what was below it is gone.
+      this.dirs.clear();
+      this.dirs.set('', this.root);
+      this.cachedPath = undefined;
+    }
   }
 
   finish(): LayerIndex {
+    this.dirs.clear();
     return {tree: this.root, size: this.size, entries: this.entries};
   }
 
@@ -164,7 +211,7 @@ export class LayerBuilder {
   }
 
   /** A hard link must name an earlier regular file of this layer, inside the root. */
-  private linkTarget(e: TarEntry, path: string): string | undefined {
+  private linkTarget(e: TarEntry, path: string): {path: string; size: number} | undefined {
     const target = entryNames(e.linkpath);
     const item = `${this.label}:${e.path}`;
     if (typeof target === 'string' || target.length === 0) {
@@ -182,21 +229,30 @@ export class LayerBuilder {
       this.problems.add(item, `hard link to ${e.linkpath}, which is not an earlier file of this layer; entry ignored`);
       return undefined;
     }
-    return node.meta.target ?? targetPath;
+    return {path: node.meta.link ?? targetPath, size: node.meta.size};
   }
 
-  /** The directory at `path` ('' for the root), creating implied parents (a file in the way becomes a directory, as tar does). */
+  /** `/a/b/name` for an entry of the directory last looked up (`a/b`). */
+  private pathOf(name: string): string {
+    return this.cachedPath ? `/${this.cachedPath}/${name}` : `/${name}`;
+  }
+
+  /** The directory at `path` (`a/b`, '' for the root), creating implied parents (a file in the way becomes a directory, as tar does). */
   private dir(path: string): LayerNode {
     if (path === this.cachedPath) return this.cachedDir;
-    let node = this.root;
-    if (path) {
-      for (const name of path.slice(1).split('/')) {
-        let child = node.children!.get(name);
+    let node: LayerNode | undefined = this.dirs.get(path);
+    if (!node) {
+      node = this.root;
+      let at = '';
+      for (const name of path.split('/')) {
+        at = at ? `${at}/${name}` : name;
+        let child: LayerNode | undefined = node.children!.get(name);
         if (!child || child.meta.kind !== 'dir' || child.whiteout) {
           child = {name, meta: impliedDir(), children: new Map()};
           this.implied.add(child);
           node.children!.set(name, child);
         }
+        this.dirs.set(at, child);
         node = child;
       }
     }

@@ -11,7 +11,8 @@
 // The whole file is held in one Buffer; every offset is bounds-checked so that corrupt input
 // throws a BoltError (naming the file and the page) instead of reading garbage, and pages are
 // tracked per walk and per bucket so that a cyclic tree cannot loop or recurse forever.
-import {readFileSync} from 'node:fs';
+import {dirname} from 'node:path';
+import {DB_FILE, readInside} from './confine.js';
 
 export class BoltError extends Error {
   override name = 'BoltError';
@@ -84,8 +85,9 @@ interface Context {
   owners: Map<bigint, Buffer[]>;
 }
 
-export function openBolt(path: string): BoltDb {
-  return parseBolt(readFileSync(path), path);
+/** A database file: a regular file inside `root` (no symlink out of it, no FIFO), at most 1 GiB. */
+export function openBolt(path: string, root = dirname(path)): BoltDb {
+  return parseBolt(readInside(root, path, DB_FILE), path);
 }
 
 export function parseBolt(buf: Buffer, name: string): BoltDb {

@@ -1,6 +1,7 @@
 // A file's bytes as a layer view sees them, read a page at a time: the explorer shows files of
 // any size without loading them whole.
-import {closeSync, openSync, readSync} from 'node:fs';
+import {closeSync, readSync} from 'node:fs';
+import {openInside} from './confine.js';
 import {lookup, type MergedNode} from '../tree/entry.js';
 import type {LayerStore} from './store.js';
 
@@ -33,12 +34,17 @@ export function readRange(store: LayerStore, top: string | undefined, path: stri
   const node = viewEntry(store, top, path);
   if (node.meta.kind !== 'file') throw new ContentError(`${path}: a ${node.meta.kind}, not a regular file`);
   const layer = top ? store.chain(top)[node.layer] : undefined;
-  const disk = layer ? store.diskPath(layer.id, path) : undefined;
-  if (!disk) throw new ContentError(`${path}: the contents are not on disk in this store`);
   const want = Math.max(0, Math.min(length, MAX_PAGE));
+  const direct = layer && store.readDirect(layer.id, path, offset, want);
+  if (direct) return {bytes: direct, offset, size: node.meta.size, layer: node.layer, eof: direct.length < want || offset + direct.length >= node.meta.size};
+  const disk = layer ? store.diskPath(layer.id, path) : undefined;
+  if (!disk)
+    throw new ContentError(
+      `${path}: the contents are not read here (more than 256 MiB into a compressed layer or archive, or damaged; \`layerscope export\` copies them out)`,
+    );
   const bytes = Buffer.alloc(want);
   let got = 0;
-  const fd = openSync(disk, 'r');
+  const {fd} = openInside(layer ? store.layerRoot(layer) : store.root, disk);
   try {
     while (got < want) {
       const n = readSync(fd, bytes, got, want - got, offset + got);

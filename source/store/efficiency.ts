@@ -4,7 +4,6 @@
 // paths seen in two or more layers. Sizes are what each layer's tar says, so a layer read
 // from an overlay2 diff directory is first brought to its tar form.
 import {sortedChildren, type LayerNode} from '../tree/entry.js';
-import {WH_PREFIX} from './archive-layer.js';
 import type {Image} from './model.js';
 import type {LayerStore} from './store.js';
 
@@ -29,139 +28,241 @@ export interface Efficiency {
   inefficient: InefficientFile[];
 }
 
-/** dive's file tree node: a whiteout keeps its `.wh.` name; opaque markers are not part of it. */
-interface DiveNode {
+/** A node of dive's stack of layers, where a whiteout is sized: a deleted directory counts its subtree's bytes. */
+interface StackNode {
   size: number;
   dir: boolean;
-  whiteout: boolean;
-  children: Map<string, DiveNode>;
+  children: Map<string, StackNode> | undefined;
 }
 
-function node(size: number, dir: boolean, whiteout = false): DiveNode {
-  return {size, dir, whiteout, children: new Map()};
+/** A directory of the image: the layers that have it (their indexes, bottom first) and their node there. */
+interface Frame {
+  path: string;
+  layers: number[];
+  nodes: LayerNode[];
+}
+
+const stackNode = (size: number, dir: boolean): StackNode => ({size, dir, children: undefined});
+
+/** dive leaves sockets out of a layer, as Docker's tar writer does. */
+const inTar = (n: LayerNode): boolean => n.whiteout === true || n.meta.kind !== 'socket';
+
+/** Whether a directory has an entry of dive's tree under it; one that has none is a leaf. */
+function hasEntries(n: LayerNode): boolean {
+  if (n.children) for (const c of n.children.values()) if (inTar(c)) return true;
+  return false;
 }
 
 /**
- * A layer's change set in dive's form with the sizes its tar gives: directories, symlinks,
- * devices and whiteouts 0; of several names of one inode (hard links), the first in the
- * lexical walk Docker's tar writer makes carries the size, the others are 0-sized links.
- * Sockets are left out, as Docker's tar writer leaves them out.
+ * The names of an inode (hard links of an overlay2 diff) that its tar holds as 0-sized links: all
+ * but the first in the walk Docker's tar writer makes (a directory's entries by name, then its
+ * subdirectories by name).
  */
-export function tarTree(layer: LayerNode): DiveNode {
+function linkedNames(layer: LayerNode): Set<LayerNode> {
   const seen = new Set<number>();
-  const convert = (from: LayerNode, to: DiveNode): void => {
+  const zero = new Set<LayerNode>();
+  const todo = [layer];
+  for (let from = todo.pop(); from; from = todo.pop()) {
+    const dirs: LayerNode[] = [];
     for (const child of sortedChildren(from)) {
-      if (child.whiteout) {
-        to.children.set(WH_PREFIX + child.name, node(0, false, true));
-        continue;
-      }
+      if (child.whiteout) continue;
       const {kind, nlink, ino} = child.meta;
       if (kind === 'socket') continue;
-      let size = kind === 'file' ? child.meta.size : 0;
       if (kind === 'file' && nlink > 1) {
-        if (seen.has(ino)) size = 0;
+        if (seen.has(ino) && child.meta.link === undefined) zero.add(child);
         seen.add(ino);
       }
-      const out = node(size, kind === 'dir');
-      to.children.set(child.name, out);
-      if (child.children) convert(child, out);
+      if (child.children) dirs.push(child);
     }
-  };
-  const root = node(0, true);
-  convert(layer, root);
-  return root;
-}
-
-/** Leaves in dive's visit order (children first, keys sorted), with their paths. */
-function* leaves(n: DiveNode, base = ''): Generator<[string, DiveNode]> {
-  for (const key of [...n.children.keys()].sort()) {
-    const child = n.children.get(key)!;
-    if (child.children.size) yield* leaves(child, `${base}/${key}`);
-    else yield [`${base}/${child.whiteout ? key.slice(WH_PREFIX.length) : key}`, child];
+    for (let i = dirs.length - 1; i >= 0; i--) todo.push(dirs[i]!);
   }
+  return zero;
 }
 
-function get(root: DiveNode, path: string): DiveNode | undefined {
-  let n: DiveNode | undefined = root;
-  for (const name of path.split('/').filter(Boolean)) n = n?.children.get(name);
-  return n;
-}
-
-/** dive's stacking: whiteouts remove the path, other entries replace the node's info but keep its children. */
-function stack(lower: DiveNode, upper: DiveNode): void {
-  for (const [key, child] of upper.children) {
-    if (child.whiteout) {
-      lower.children.delete(key.slice(WH_PREFIX.length));
-      continue;
-    }
-    let target = lower.children.get(key);
-    if (!target) lower.children.set(key, (target = node(child.size, child.dir)));
-    target.size = child.size;
-    target.dir = child.dir;
-    stack(target, child);
+function subtreeSize(root: StackNode): number {
+  let sum = 0;
+  const todo = [root];
+  for (let n = todo.pop(); n; n = todo.pop()) {
+    sum += n.size;
+    if (n.children) for (const c of n.children.values()) todo.push(c);
   }
-}
-
-function subtreeSize(n: DiveNode): number {
-  let sum = n.size;
-  for (const c of n.children.values()) sum += subtreeSize(c);
   return sum;
 }
 
-interface PathData {
-  path: string;
-  count: number;
-  cumulative: number;
-  min: number;
+/** A layer entry's size in its tar, given the layer's 0-sized hard links (made on first need). */
+class TarSizes {
+  private zero: Set<LayerNode> | undefined;
+
+  constructor(private readonly layer: LayerNode) {}
+
+  of(n: LayerNode): number {
+    const {kind, nlink, link} = n.meta;
+    if (kind !== 'file' || link !== undefined) return 0; // a tar hard link is 0-sized
+    if (nlink > 1) this.zero ??= linkedNames(this.layer);
+    return this.zero?.has(n) ? 0 : n.meta.size;
+  }
 }
+
+/**
+ * What a whiteout at `names` deletes, sized as dive does: the bytes of the subtree there in the
+ * stack of the `below` bottom layers if that is a directory, else 0. dive stacks every
+ * layer whole; only this path's subtree is stacked here, from each layer's entries at and below it.
+ */
+function deletedSize(layers: LayerNode[], below: number, sizes: TarSizes[], names: string[]): number {
+  let here: StackNode | undefined;
+  for (let j = 0; j < below; j++) {
+    const layer = layers[j]!;
+    let n: LayerNode | undefined = layer;
+    for (const name of names) {
+      n = n.children?.get(name);
+      if (!n) break;
+      // A whiteout at the path or above it deletes what the layers below held there.
+      if (n.whiteout) here = n = undefined;
+      if (!n) break;
+    }
+    if (!n || !inTar(n)) continue;
+    // dive's stacking: whiteouts remove the path, other entries replace the node's info but keep its children.
+    const size = sizes[j]!.of(n);
+    here ??= stackNode(size, false);
+    const todo: [StackNode, LayerNode][] = [[here, n]];
+    for (let next = todo.pop(); next; next = todo.pop()) {
+      const [lower, upper] = next;
+      lower.size = upper === n ? size : sizes[j]!.of(upper);
+      lower.dir = upper.meta.kind === 'dir';
+      if (!upper.children) continue;
+      for (const child of upper.children.values()) {
+        if (child.whiteout) lower.children?.delete(child.name);
+        else if (inTar(child)) {
+          let target = lower.children?.get(child.name);
+          if (!target) (lower.children ??= new Map()).set(child.name, (target = stackNode(0, false)));
+          todo.push([target, child]);
+        }
+      }
+    }
+  }
+  return here?.dir ? subtreeSize(here) : 0;
+}
+
+/** One name of a directory over the layers that have it: dive's figures for its path, and the layers where it is a directory with entries. */
+interface Name {
+  name: string;
+  count: number;
+  cost: number;
+  min: number;
+  dirs: Frame | undefined;
+}
+
+const newName = (name: string): Name => ({name, count: 0, cost: 0, min: 0, dirs: undefined});
+
+/** How many entries the walk visits between two pauses. */
+const STEP = 20_000;
 
 /** Efficiency of a stack of layers (bottom first), each a change set. */
 export function efficiency(layers: LayerNode[]): Efficiency {
-  const trees = layers.map(tarTree);
-  const byPath = new Map<string, PathData>();
-  const inefficient: PathData[] = [];
-  const stacked = node(0, true);
-  trees.forEach((tree, i) => {
-    // dive sizes a whiteout against the layers below it (for the base layer: the base itself).
-    const below = i === 0 ? tree : stacked;
-    for (const [path, leaf] of leaves(tree)) {
-      let size = leaf.size;
-      if (leaf.whiteout) {
-        const previous = get(below, path);
-        size = previous?.dir ? subtreeSize(previous) : 0;
-      }
-      let data = byPath.get(path);
-      if (!data) byPath.set(path, (data = {path, count: 0, cumulative: 0, min: size}));
-      data.cumulative += size;
-      data.min = Math.min(data.min, size);
-      if (++data.count === 2) inefficient.push(data);
-    }
-    stack(stacked, tree);
-  });
+  const steps = efficiencySteps(layers);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * The same computation in steps: it pauses (yields) every few thousand entries, so a caller that
+ * must stay responsive (the explorer) can spread it over ticks.
+ *
+ * dive converts each layer to its tree, visits every leaf with its path and keeps figures per
+ * path, and stacks the layers to size whiteouts. Here the layers' change sets are walked
+ * together, a directory at a time with the layers that have it: a path's appearances are all
+ * seen at once, so its figures need no table and no string (but for a path in two layers or
+ * more); a whiteout stacks only the subtree it deletes.
+ */
+export function* efficiencySteps(layers: LayerNode[]): Generator<void, Efficiency, void> {
+  const sizes = layers.map((layer) => new TarSizes(layer));
+  const layerSizes = layers.map(() => 0);
+  const inefficient: InefficientFile[] = [];
   let minimum = 0;
   let discovered = 0;
-  for (const d of byPath.values()) {
-    minimum += d.min;
-    discovered += d.cumulative;
+  let entries = 0;
+  const todo: Frame[] = [{path: '', layers: layers.map((_, i) => i), nodes: layers}];
+  /** The appearance of `n`'s path in the frame's layer `m`, as `child`. */
+  const appear = (f: Frame, m: number, child: LayerNode, n: Name): void => {
+    entries++;
+    const i = f.layers[m]!;
+    let size = 0;
+    if (child.whiteout) {
+      // dive sizes a whiteout against the layers below it; in the base layer it finds nothing.
+      if (i > 0) size = deletedSize(layers, i, sizes, `${f.path}/${n.name}`.split('/').slice(1));
+    } else {
+      size = sizes[i]!.of(child);
+      layerSizes[i]! += size;
+      if (hasEntries(child)) {
+        n.dirs ??= {path: `${f.path}/${n.name}`, layers: [], nodes: []};
+        n.dirs.layers.push(i);
+        n.dirs.nodes.push(child);
+        return;
+      }
+    }
+    n.min = n.count === 0 ? size : Math.min(n.min, size);
+    n.cost += size;
+    n.count++;
+  };
+  /** Every appearance of `n`'s path has been seen. */
+  const close = (f: Frame, n: Name): void => {
+    if (n.dirs) todo.push(n.dirs);
+    minimum += n.min;
+    discovered += n.cost;
+    if (n.count >= 2) inefficient.push({path: `${f.path}/${n.name}`, count: n.count, wastedBytes: n.cost});
+  };
+  for (let f = todo.pop(); f; f = todo.pop()) {
+    const {nodes} = f;
+    if (nodes.length > 2) {
+      // A directory of many layers: its names gathered in one table.
+      const names = new Map<string, Name>();
+      for (let m = 0; m < nodes.length; m++) {
+        for (const child of nodes[m]!.children?.values() ?? []) {
+          if (!inTar(child)) continue;
+          let n = names.get(child.name);
+          if (!n) names.set(child.name, (n = newName(child.name)));
+          appear(f, m, child, n);
+        }
+      }
+      for (const n of names.values()) close(f, n);
+    } else {
+      // Of one or two layers: a name is taken at its lowest layer and looked up in the other.
+      for (let j = 0; j < nodes.length; j++) {
+        for (const first of nodes[j]!.children?.values() ?? []) {
+          if (!inTar(first)) continue;
+          const name = first.name;
+          const lower = j > 0 ? nodes[0]!.children?.get(name) : undefined;
+          if (lower && inTar(lower)) continue;
+          const n = newName(name);
+          appear(f, j, first, n);
+          const upper = j === 0 && nodes.length > 1 ? nodes[1]!.children?.get(name) : undefined;
+          if (upper && inTar(upper)) appear(f, 1, upper, n);
+          close(f, n);
+        }
+      }
+    }
+    if (entries >= STEP) {
+      entries = 0;
+      yield;
+    }
   }
-  const sizes = trees.map(subtreeSize);
-  const sizeBytes = sizes.reduce((a, b) => a + b, 0);
-  const userSizeBytes = sizeBytes - (sizes[0] ?? 0);
-  const wastedBytes = inefficient.reduce((a, d) => a + d.cumulative, 0);
+  const sizeBytes = layerSizes.reduce((a, b) => a + b, 0);
+  const userSizeBytes = sizeBytes - (layerSizes[0] ?? 0);
+  const wastedBytes = inefficient.reduce((a, d) => a + d.wastedBytes, 0);
   return {
     score: discovered === 0 ? 1 : minimum / discovered,
     sizeBytes,
     userSizeBytes,
     wastedBytes,
     userWastedPercent: wastedBytes / userSizeBytes,
-    inefficient: inefficient
-      .map((d) => ({path: d.path, count: d.count, wastedBytes: d.cumulative}))
-      .sort((a, b) => b.wastedBytes - a.wastedBytes || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
+    inefficient: inefficient.sort((a, b) => b.wastedBytes - a.wastedBytes || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
   };
 }
 
 export function imageEfficiency(store: LayerStore, image: Image): Efficiency {
-  return efficiency(image.layers.map((id) => store.tree(id)));
+  return efficiency(image.layers.map((id) => store.changeSet(id)));
 }
 
 // ---------------------------------------------------------------- CI rules (dive's runtime/ci)
@@ -229,10 +330,15 @@ export function evaluateRules(e: Efficiency, config: RuleConfig): RuleResult[] {
   };
   return [
     rule('highestUserWastedPercent', config.highestUserWastedPercent, (v) =>
-      Number(v) < e.userWastedPercent ? `too many bytes wasted, relative to the user bytes added (%-user-wasted-bytes=${e.userWastedPercent} > threshold=${Number(v)})` : undefined),
+      Number(v) < e.userWastedPercent
+        ? `too many bytes wasted, relative to the user bytes added (%-user-wasted-bytes=${e.userWastedPercent} > threshold=${Number(v)})`
+        : undefined,
+    ),
     rule('highestWastedBytes', config.highestWastedBytes, (v) =>
-      e.wastedBytes > parseBytes(v) ? `too many bytes wasted (wasted-bytes=${e.wastedBytes} > threshold=${parseBytes(v)})` : undefined),
+      e.wastedBytes > parseBytes(v) ? `too many bytes wasted (wasted-bytes=${e.wastedBytes} > threshold=${parseBytes(v)})` : undefined,
+    ),
     rule('lowestEfficiency', config.lowestEfficiency, (v) =>
-      Number(v) > e.score ? `image efficiency is too low (efficiency=${e.score} < threshold=${Number(v)})` : undefined),
+      Number(v) > e.score ? `image efficiency is too low (efficiency=${e.score} < threshold=${Number(v)})` : undefined,
+    ),
   ];
 }

@@ -5,14 +5,17 @@
 //  - exportLayer: one layer's change set as an OCI layer tar, as Docker writes them: lexical
 //    order, `.wh.NAME` for whiteouts, `DIR/.wh..wh..opq` for opaque directories, the first name
 //    of a hard-linked inode carrying the data and the others as links to it.
-import {constants, createReadStream, createWriteStream, existsSync, openSync, realpathSync, rmSync, statSync} from 'node:fs';
+import {unescape} from '../text/escape.js';
+import {chmodSync, createReadStream, createWriteStream, existsSync, realpathSync, rmSync, statSync} from 'node:fs';
 import {dirname, join, relative, resolve as resolvePath} from 'node:path';
 import {Readable} from 'node:stream';
 import {pipeline} from 'node:stream/promises';
-import {encodeHeader, type EntryType, type TarHeader} from '../engine/layer-tar.js';
-import {joinPath, lookup, sortedChildren, splitPath, type LayerNode, type MergedNode, type Meta} from '../tree/entry.js';
+import {encodeHeader, type EntryType, type TarHeader} from '../tar/encode.js';
+import {joinPath, lookup, splitPath, walk, type Meta} from '../tree/entry.js';
 import {ArchiveStore} from './archive.js';
-import {devParts, WH_OPAQUE, WH_PREFIX} from './archive-layer.js';
+import {openInside} from './confine.js';
+import {WH_OPAQUE, WH_PREFIX} from '../docker/whiteout.js';
+import {devParts} from './archive-layer.js';
 import type {Layer} from './model.js';
 import type {Target} from './refs.js';
 import type {LayerStore} from './store.js';
@@ -26,11 +29,11 @@ export interface ExportResult {
 
 /** The bytes of a regular file of `layer` (hard links followed in archives). */
 export function layerFileStream(store: LayerStore, layer: Layer, path: string): Readable {
+  const statement = store.statement(layer.id, path);
+  if (statement) return Readable.from([statement]);
   if (store instanceof ArchiveStore) return store.readFile(layer.id, path);
-  // The merged view found this file in `layer`, whose directories were lstat'ed as directories,
-  // so only the last name could be a symlink: never follow it.
-  const file = join(layer.dir, path);
-  return createReadStream(file, {fd: openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW)});
+  // Resolved inside the root, never following a last symlink, a regular file (no FIFO).
+  return createReadStream('', {fd: openInside(store.layerRoot(layer), join(layer.dir, path)).fd});
 }
 
 /** Refuse outputs that would overwrite the source being read or are directories. */
@@ -62,22 +65,37 @@ async function writeOut(out: string, chunks: AsyncIterable<Buffer>): Promise<num
   return bytes;
 }
 
+/**
+ * The entry a user names by `arg` in a view, and its path: the name as typed, or else as shown
+ * escaped (`bad\xffbyte` for a name that is not UTF-8, which no argument can hold as bytes).
+ */
+export function lookupArg<N extends {children?: Map<string, N>}>(view: N, arg: string): {node: N; path: string} | undefined {
+  const node = lookup(view, arg);
+  if (node) return {node, path: arg};
+  const raw = unescape(arg);
+  const found = raw === arg ? undefined : lookup(view, raw);
+  return found && {node: found, path: raw};
+}
+
 /** Copy `path` of the target's merged view to `out`. */
-export async function exportPath(store: LayerStore, target: Target, path: string, out: string): Promise<ExportResult> {
+export async function exportPath(store: LayerStore, target: Target, arg: string, out: string): Promise<ExportResult> {
   const file = checkOut(store, out);
   const view = store.merged(target.top);
-  const node = lookup(view, path);
-  if (!node) throw new Error(`${path}: no such file or directory in ${target.label}`);
+  const found = lookupArg(view, arg);
+  if (!found) throw new Error(`${arg}: no such file or directory in ${target.label}`);
+  const {node, path} = found;
   const chain = target.top ? store.chain(target.top) : [];
   const abs = `/${splitPath(path).join('/')}`;
   if (node.meta.kind === 'file') {
-    const bytes = await writeOut(file, checked(layerFileStream(store, chain[node.layer]!, abs), fileSize(store, chain[node.layer]!, node.meta), abs));
+    const bytes = await writeOut(file, checked(layerFileStream(store, chain[node.layer]!, abs), node.meta.size, abs));
+    // The file's permission bits, as `docker cp` keeps them (set-id bits are not carried to the host).
+    chmodSync(file, node.meta.mode & 0o777);
     return {kind: 'file', entries: 1, bytes};
   }
   const base = splitPath(path).at(-1) ?? '.';
   const entries: Entry[] = [[abs, base, node, chain[node.layer]]];
   if (node.children) {
-    for (const [p, n] of walkMerged(node, abs)) entries.push([p, `${base}${p.slice(abs === '/' ? 0 : abs.length)}`, n, chain[n.layer]]);
+    for (const [p, n] of walk(node, abs)) entries.push([p, `${base}${p.slice(abs === '/' ? 0 : abs.length)}`, n, chain[n.layer]]);
   }
   const bytes = await writeOut(file, tarStream(store, entries));
   return {kind: 'tar', entries: entries.length, bytes};
@@ -89,22 +107,28 @@ export async function exportLayer(store: LayerStore, id: string, out: string): P
   const layer = store.layers.get(id);
   if (!layer) throw new Error(`no layer ${id}`);
   const entries: Entry[] = [];
-  const visit = (dir: LayerNode, path: string): void => {
-    for (const child of sortedChildren(dir)) {
-      const p = joinPath(path, child.name);
-      const name = p.slice(1);
-      if (child.whiteout) {
-        // Docker's overlay whiteout converter: a 0600 empty file, owner and time of the device.
-        entries.push([p, `${dirname(name) === '.' ? '' : `${dirname(name)}/`}${WH_PREFIX}${child.name}`, {...child, meta: {...child.meta, kind: 'file', mode: 0o100600, size: 0, target: undefined}}, layer]);
-        continue;
-      }
-      entries.push([p, name, child, layer]);
-      if (child.meta.kind !== 'dir') continue;
-      if (child.opaque) entries.push([joinPath(p, WH_OPAQUE), `${name}/${WH_OPAQUE}`, {name: WH_OPAQUE, meta: {...child.meta, kind: 'file', mode: 0o100000 | (child.meta.mode & 0o777), size: 0, mtimeSec: 0, mtimeNsec: 0}}, layer]);
-      visit(child, p);
+  // Depth first in name order (walk keeps its own stack: a deep tree costs no stack).
+  for (const [p, child] of walk(store.changeSet(id))) {
+    const name = p.slice(1);
+    if (child.whiteout) {
+      // Docker's overlay whiteout converter: a 0600 empty file, owner and time of the device.
+      entries.push([
+        p,
+        `${dirname(name) === '.' ? '' : `${dirname(name)}/`}${WH_PREFIX}${child.name}`,
+        {...child, meta: {...child.meta, kind: 'file', mode: 0o100600, size: 0, target: undefined}},
+        layer,
+      ]);
+      continue;
     }
-  };
-  visit(store.tree(id), '/');
+    entries.push([p, name, child, layer]);
+    if (child.meta.kind === 'dir' && child.opaque)
+      entries.push([
+        joinPath(p, WH_OPAQUE),
+        `${name}/${WH_OPAQUE}`,
+        {name: WH_OPAQUE, meta: {...child.meta, kind: 'file', mode: 0o100000 | (child.meta.mode & 0o777), size: 0, mtimeSec: 0, mtimeNsec: 0}},
+        layer,
+      ]);
+  }
   const bytes = await writeOut(file, tarStream(store, entries));
   return {kind: 'tar', entries: entries.length, bytes};
 }
@@ -112,21 +136,7 @@ export async function exportLayer(store: LayerStore, id: string, out: string): P
 /** [path in the layer or view, name in the tar, node, layer holding it]. */
 type Entry = [string, string, {meta: Meta; name: string}, Layer | undefined];
 
-function* walkMerged(node: MergedNode, base: string): Generator<[string, MergedNode]> {
-  for (const child of sortedChildren(node)) {
-    const path = joinPath(base, child.name);
-    yield [path, child];
-    if (child.children) yield* walkMerged(child, path);
-  }
-}
-
 const TYPE: Record<string, EntryType | undefined> = {file: 'file', dir: 'dir', symlink: 'symlink', char: 'char', block: 'block', fifo: 'fifo'};
-
-/** The size of a file's contents: a tar hard link (size 0 in its index) has its target's. */
-function fileSize(store: LayerStore, layer: Layer, meta: Meta): number {
-  if (meta.target === undefined) return meta.size;
-  return lookup(store.tree(layer.id), meta.target)?.meta.size ?? 0;
-}
 
 /**
  * One inode, for hard links: an archive's link names its target path, a root's names share
@@ -134,7 +144,7 @@ function fileSize(store: LayerStore, layer: Layer, meta: Meta): number {
  */
 function inodeKey(layer: Layer | undefined, path: string, meta: Meta): string | undefined {
   if (meta.kind !== 'file' || !layer) return undefined;
-  if (meta.target !== undefined) return `${layer.id}\0${meta.target}`;
+  if (meta.link !== undefined) return `${layer.id}\0${meta.link}`;
   if (meta.nlink > 1) return `${layer.id}\0#${meta.ino}`;
   return `${layer.id}\0${path}`;
 }
@@ -148,7 +158,7 @@ async function* tarStream(store: LayerStore, entries: Entry[]): AsyncGenerator<B
     const key = inodeKey(layer, path, meta);
     const first = key === undefined ? undefined : written.get(key);
     const [devmajor, devminor] = devParts(meta.rdev);
-    const size = type === 'file' && first === undefined && layer ? fileSize(store, layer, meta) : 0;
+    const size = type === 'file' && first === undefined && layer ? meta.size : 0;
     const header: TarHeader = {
       name: type === 'dir' ? `${name}/` : name,
       type: first !== undefined ? 'hardlink' : type,
@@ -157,7 +167,7 @@ async function* tarStream(store: LayerStore, entries: Entry[]): AsyncGenerator<B
       gid: meta.gid,
       size,
       mtime: meta.mtimeSec,
-      linkname: first ?? (type === 'symlink' ? meta.target ?? '' : ''),
+      linkname: first ?? (type === 'symlink' ? (meta.target ?? '') : ''),
       devmajor: type === 'char' || type === 'block' ? devmajor : 0,
       devminor: type === 'char' || type === 'block' ? devminor : 0,
       xattrs: {},

@@ -21,8 +21,17 @@ export function historyRows(store: LayerStore, image: Image): HistoryRow[] {
   let layer = 0;
   const rows = image.history.map((h): HistoryRow => {
     const index = h.emptyLayer ? undefined : layer++;
-    const size = index === undefined ? 0 : store.layers.get(image.layers[index] ?? '')?.size ?? 0;
-    return {ID: '<missing>', CreatedAt: h.created ? rfc3339(new Date(h.created)) : undefined, CreatedBy: h.createdBy, Comment: h.comment ?? '', Size: size, SizeHuman: humanSize(size, 3), EmptyLayer: h.emptyLayer, Layer: index};
+    const size = index === undefined ? 0 : (store.layers.get(image.layers[index] ?? '')?.size ?? 0);
+    return {
+      ID: '<missing>',
+      CreatedAt: h.created ? rfc3339(new Date(h.created)) : undefined,
+      CreatedBy: h.createdBy,
+      Comment: h.comment ?? '',
+      Size: size,
+      SizeHuman: humanSize(size, 3),
+      EmptyLayer: h.emptyLayer,
+      Layer: index,
+    };
   });
   rows.reverse();
   let current: Image | undefined = image;
@@ -33,4 +42,3 @@ export function historyRows(store: LayerStore, image: Image): HistoryRow[] {
   }
   return rows;
 }
-

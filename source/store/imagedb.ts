@@ -1,9 +1,11 @@
 // Images from `image/<driver>/imagedb` and their references from `repositories.json`.
 import {join} from 'node:path';
-import {chainIds} from './layerdb.js';
+import {chainIds} from '../docker/chain-id.js';
+import {HEX64} from './confine.js';
+import {RootFiles} from './files.js';
+import {byNormalizedName} from '../docker/reference.js';
 import type {HistoryEntry, Image, ImageConfig, Layer} from './model.js';
 import type {Problems} from './problems.js';
-import {listDir, readJson, readOptionalText} from './files.js';
 
 export interface RawImage {
   created?: string;
@@ -24,12 +26,13 @@ interface Repositories {
 export function readImages(root: string, driver: string, layers: Map<string, Layer>, problems: Problems): Map<string, Image> {
   const base = join(root, 'image', driver, 'imagedb');
   const images = new Map<string, Image>();
-  for (const hex of listDir(join(base, 'content', 'sha256'), problems)) {
+  const files = new RootFiles(root, problems);
+  for (const hex of files.list(join(base, 'content', 'sha256'), HEX64)) {
     const path = join(base, 'content', 'sha256', hex);
-    const raw = readJson<RawImage>(path, problems);
-    if (!raw) continue;
-    if (typeof raw !== 'object' || !raw.rootfs) {
-      problems.add(path, 'not an image config (no rootfs)');
+    const raw = files.json<RawImage>(path);
+    if (!raw || typeof raw !== 'object' || !raw.rootfs) {
+      if (raw !== undefined) problems.add(path, 'not an image config (no rootfs)');
+      problems.leftOut.add(hex);
       continue;
     }
     const diffIds = raw.rootfs.diff_ids ?? [];
@@ -44,13 +47,13 @@ export function readImages(root: string, driver: string, layers: Map<string, Lay
         layer.images.push(id);
       }
     }
-    const parent = readOptionalText(join(base, 'metadata', 'sha256', hex, 'parent'), problems)?.trim() || undefined;
+    const parent = files.optionalText(join(base, 'metadata', 'sha256', hex, 'parent'))?.trim() || undefined;
     images.set(id, imageFromConfig(id, raw, {parent, size}));
   }
   for (const image of images.values()) {
     if (image.parent) images.get(image.parent)?.children.push(image.id);
   }
-  readReferences(join(root, 'image', driver, 'repositories.json'), images, problems);
+  readReferences(files, join(root, 'image', driver, 'repositories.json'), images);
   for (const image of images.values()) {
     image.dangling = image.tags.length === 0 && image.digests.length === 0 && image.children.length === 0;
   }
@@ -68,7 +71,13 @@ export function imageFromConfig(id: string, raw: RawImage, extra: {parent?: stri
     parent: extra.parent,
     layers: chainIds(diffIds),
     diffIds,
-    history: (raw.history ?? []).map((h): HistoryEntry => ({created: h.created, createdBy: h.created_by ?? '', comment: h.comment, author: h.author, emptyLayer: h.empty_layer === true})),
+    history: (raw.history ?? []).map((h): HistoryEntry => ({
+      created: h.created,
+      createdBy: h.created_by ?? '',
+      comment: h.comment,
+      author: h.author,
+      emptyLayer: h.empty_layer === true,
+    })),
     config: raw.config ?? {},
     os: raw.os,
     architecture: raw.architecture,
@@ -80,16 +89,10 @@ export function imageFromConfig(id: string, raw: RawImage, extra: {parent?: stri
   };
 }
 
-function readReferences(path: string, images: Map<string, Image>, problems: Problems): void {
-  const text = readOptionalText(path, problems);
-  if (text === undefined) return;
-  let repos: Repositories;
-  try {
-    repos = JSON.parse(text) as Repositories;
-  } catch (err) {
-    problems.add(path, `invalid JSON: ${(err as Error).message} (images are listed without tags)`);
-    return;
-  }
+function readReferences(files: RootFiles, path: string, images: Map<string, Image>): void {
+  const {problems} = files;
+  const repos = files.json<Repositories>(path, true);
+  if (repos === undefined) return;
   for (const refs of Object.values(repos.Repositories ?? {})) {
     for (const [ref, id] of Object.entries(refs ?? {})) {
       const image = images.get(id);
@@ -100,5 +103,5 @@ function readReferences(path: string, images: Map<string, Image>, problems: Prob
       (ref.includes('@') ? image.digests : image.tags).push(ref);
     }
   }
-  for (const image of images.values()) image.tags.sort();
+  for (const image of images.values()) image.tags.sort(byNormalizedName);
 }

@@ -41,17 +41,46 @@ export interface Image {
   comment?: string;
   /** Sum of the layers' sizes, as `docker images` shows. */
   size: number;
+  /** Bytes of the image's manifest, config and layer blobs in a content store (containerd), as `ctr images ls` counts them. */
+  contentSize?: number;
   /** Ids of the images whose parent is this one. */
   children: string[];
   /** Untagged and not the parent of another image. */
   dangling: boolean;
+  /**
+   * What `id` is, as the tool that wrote the source shows image ids: the config digest (classic
+   * Docker, podman), or the manifest or index digest (Docker's containerd image store).
+   */
+  idKind?: 'config digest' | 'manifest digest' | 'index digest';
+  /** `os/arch[/variant]` of the image read from an index, and every platform the index lists. */
+  platform?: string;
+  platforms?: PlatformEntry[];
+  /** Attestation manifests (provenance, SBOM) of this image: their statements are files of a layer of kind `attestation`. */
+  attestations?: Attestation[];
+}
+
+export interface PlatformEntry {
+  platform: string;
+  /** The platform's manifest digest. */
+  digest: string;
+  /** Whether the source holds the manifest (a containerd `docker save` keeps only the platforms it has). */
+  present: boolean;
+}
+
+export interface Attestation {
+  /** The attestation manifest's digest. */
+  digest: string;
+  /** The layer (kind `attestation`) whose files are the in-toto statements. */
+  layer: string;
+  predicateTypes: string[];
 }
 
 /** An image layer (layerdb) or a container's init or writable layer. */
 export interface Layer {
   /** Chain id for image layers; `<container-id>-init` / `<container-id>` for container layers. */
   id: string;
-  kind: 'image' | 'init' | 'rw';
+  /** `attestation`: not a filesystem layer; its files are an attestation manifest's in-toto statements. */
+  kind: 'image' | 'init' | 'rw' | 'attestation';
   diffId?: string;
   parent?: string;
   cacheId: string;
@@ -59,6 +88,8 @@ export interface Layer {
   dir: string;
   /** Whether `dir` holds a change set (overlay2) or a full root filesystem (vfs). */
   full: boolean;
+  /** Why the layer's files cannot be read (an unmounted zfs dataset, a devicemapper thin device). */
+  unavailable?: string;
   /** Size recorded by Docker (layerdb `size`), when there is one. */
   size?: number;
   /** Image ids that include this layer. */
@@ -76,6 +107,8 @@ export interface MountPoint {
   Mode: string;
   RW: boolean;
   Propagation: string;
+  /** Mount options podman shows (nosuid, nodev, rbind...). */
+  Options?: string[];
 }
 
 export interface Container {
@@ -94,6 +127,8 @@ export interface Container {
   mounts: MountPoint[];
   /** `--tmpfs` mounts (HostConfig.Tmpfs): destination → options. */
   tmpfs: Record<string, string>;
+  /** How each mount (by destination) was asked for (hostconfig Binds, Mounts, Tmpfs, VolumeDriver; Config.Volumes). */
+  mountUses: Record<string, MountUse>;
   /** Layer stack: image chain id of the parent, then init and writable layers. */
   parentLayer?: string;
   initLayer?: string;
@@ -101,16 +136,69 @@ export interface Container {
   config: Record<string, unknown>;
 }
 
+/** How a container asked for a mount, as the docker CLI would have been told. */
+export interface MountUse {
+  /** `-v` (HostConfig.Binds), `--mount` (HostConfig.Mounts), `--tmpfs`, an anonymous `-v /path`, or the image's VOLUME. */
+  how: '-v' | '--mount' | '--tmpfs' | 'anonymous -v' | 'image VOLUME';
+  /** The flag reconstructed, e.g. `-v labeled:/labeled:ro`, `--mount type=volume,src=x,dst=/x,volume-driver=D`. */
+  flag: string;
+  /** The volume driver the container named and where: `--volume-driver NAME` or `volume-driver=NAME`. */
+  volumeDriver?: string;
+}
+
+/** A managed (v2) plugin: `plugins/<id>/config.json`, what `docker plugin ls` lists. */
+export interface ManagedPlugin {
+  id: string;
+  /** `name:tag`, as `docker plugin ls` shows it. */
+  name: string;
+  description: string;
+  enabled: boolean;
+  /** What it implements (Config.Interface.Types), e.g. `docker.volumedriver/1.0`. */
+  types: string[];
+  /** Linux capabilities it was granted (Config.Linux.Capabilities). */
+  capabilities: string[];
+  /** Where the plugin's volumes appear to the host at run time (plugins/<id>/propagated-mount). */
+  propagatedMount?: string;
+}
+
+/** Where a volume's data is. */
+export type VolumeData =
+  /**
+   * Files under `volumes/<name>/_data` in this root (a `size` option only sets a quota on it).
+   * `root`: the store root; reads of `path` resolve inside it, or are refused (a path podman
+   * recorded elsewhere, a `_data` or `volumes` symlinked out).
+   */
+  | {kind: 'local'; path: string; quota?: string; root: string}
+  /** The local driver with mount options: at run time `device` is mounted over `_data`; nothing is stored in the root. */
+  | {kind: 'mount'; type: string; device: string; options: string; source: string}
+  /** A plugin's volume: the plugin keeps the data, outside this root (legacy plugins are found at run time). */
+  | {kind: 'plugin'; plugin: string; managed?: ManagedPlugin; engine: 'docker' | 'podman'};
+
 export interface Volume {
   name: string;
   driver: string;
-  mountpoint: string;
+  /** `volumes/<name>/_data` for the local driver; undefined when only the plugin knows it (at run time). */
+  mountpoint?: string;
   createdAt?: string;
+  /** As `docker volume inspect` shows them: null and {} differ (metadata.db keeps which). */
   labels: Record<string, string> | null;
   options: Record<string, string> | null;
-  scope: 'local';
+  /** `local` for the local driver; a plugin's scope comes from its Capabilities at run time. */
+  scope?: 'local' | 'global';
+  /** What of `docker volume inspect` only the plugin answers, at run time, and why it is not shown. */
+  unknown?: {fields: string[]; why: string};
+  data: VolumeData;
   /** Anonymous volumes have a 64-hex name and were created for an image VOLUME or `-v /path`. */
   anonymous: boolean;
   /** Ids of the containers that mount it. */
   usedBy: string[];
+  /** Every mount of it: container id, destination, read-only, and how it was asked for. */
+  uses: VolumeUseOf[];
+}
+
+export interface VolumeUseOf {
+  container: string;
+  destination: string;
+  readOnly: boolean;
+  use?: MountUse;
 }

@@ -1,5 +1,6 @@
 // A compact binary form of a scanned change set, so a worker thread can hand its trees to the
 // main thread in one transferable buffer: decoding costs a fraction of structured cloning.
+import {decodeBytes, encodeBytes, hasRawBytes} from '../text/escape.js';
 import {kindOfMode, type LayerNode} from '../tree/entry.js';
 
 const WHITEOUT = 1;
@@ -18,10 +19,13 @@ class Writer {
     this.buf = next;
   }
   text(s: string): void {
-    const len = Buffer.byteLength(s);
+    // A name that is not UTF-8 travels as its bytes (text/escape.ts), others as UTF-8.
+    const raw = hasRawBytes(s) ? encodeBytes(s) : undefined;
+    const len = raw ? raw.length : Buffer.byteLength(s);
     this.need(4 + len);
     this.buf.writeUInt32LE(len, this.pos);
-    this.buf.write(s, this.pos + 4, 'utf8');
+    if (raw) raw.copy(this.buf, this.pos + 4);
+    else this.buf.write(s, this.pos + 4, 'utf8');
     this.pos += 4 + len;
   }
 }
@@ -60,7 +64,7 @@ export function decodeTree(buf: Buffer): LayerNode {
   let pos = 0;
   const text = (): string => {
     const len = buf.readUInt32LE(pos);
-    const s = buf.toString('utf8', pos + 4, pos + 4 + len);
+    const s = decodeBytes(buf.subarray(pos + 4, pos + 4 + len));
     pos += 4 + len;
     return s;
   };

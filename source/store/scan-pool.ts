@@ -3,7 +3,7 @@
 // there (tests run the TypeScript sources), everything is scanned on the calling thread.
 import {existsSync} from 'node:fs';
 import {fileURLToPath} from 'node:url';
-import {Worker} from 'node:worker_threads';
+import {startWorker} from './worker.js';
 import type {LayerNode} from '../tree/entry.js';
 import type {Problem} from './problems.js';
 import {decodeTree} from './scan-codec.js';
@@ -38,11 +38,15 @@ export function scanParallel(
 ): Promise<void> {
   const counter = new SharedArrayBuffer(4);
   const next = new Int32Array(counter);
-  const worker = new Worker(WORKER, {workerData: {jobs, counter}});
+  const worker = startWorker(WORKER, {jobs, counter});
   const finished = new Promise<void>((resolve, reject) => {
     worker.on('message', (m: {done?: true; index: number; tree?: Uint8Array; problems: Problem[]; error?: string}) => {
       if (m.done) return resolve();
-      onResult(m.index, {tree: m.tree ? decodeTree(Buffer.from(m.tree.buffer, m.tree.byteOffset, m.tree.byteLength)) : undefined, problems: m.problems, error: m.error});
+      onResult(m.index, {
+        tree: m.tree ? decodeTree(Buffer.from(m.tree.buffer, m.tree.byteOffset, m.tree.byteLength)) : undefined,
+        problems: m.problems,
+        error: m.error,
+      });
     });
     worker.on('error', reject);
     // Stopped (the explorer quit): end the worker now rather than let it keep the process alive.

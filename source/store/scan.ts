@@ -1,14 +1,11 @@
 // Reads a layer directory (overlay2 `diff/`, a vfs layer, a container's upper dir) into a
 // change set: one readdir per directory, one lstat per entry, one xattr listing per directory.
+import {decodeBytes} from '../text/escape.js';
 import {lstatSync, readdirSync, readlinkSync, type Stats} from 'node:fs';
-import {kindOfMode, type LayerNode, type Meta} from '../tree/entry.js';
+import {parseWhiteout} from '../docker/whiteout.js';
+import {kindOfMode, syntheticMeta, type LayerNode, type Meta} from '../tree/entry.js';
 import {Problems} from './problems.js';
 import {listXattrs, opaqueIn} from './xattr.js';
-
-const WH_PREFIX = '.wh.';
-const WH_OPAQUE = '.wh..wh..opq';
-/** AUFS bookkeeping entries that are not part of the image. */
-const AUFS_META = new Set(['.wh..wh.plnk', '.wh..wh.aufs', '.wh..wh.orph']);
 
 /**
  * Plain (not bigint) stats: bigint ones cost a dozen BigInt allocations per entry. mtime comes as
@@ -59,7 +56,15 @@ function childPath(dir: FsPath, name: string, raw: Map<string, Buffer> | undefin
   return typeof dir === 'string' ? `${dir}/${name}` : Buffer.concat([dir, Buffer.from(`/${name}`)]);
 }
 
-function scanInto(dir: FsPath, node: LayerNode, problems: Problems, opts: ScanOptions): void {
+/** Directories still to read: a work list, not recursion, so a deep tree costs no stack. */
+type Todo = [FsPath, LayerNode][];
+
+function scanInto(top: FsPath, topNode: LayerNode, problems: Problems, opts: ScanOptions): void {
+  const todo: Todo = [[top, topNode]];
+  for (let next = todo.pop(); next; next = todo.pop()) readDir(next[0], next[1], problems, opts, todo);
+}
+
+function readDir(dir: FsPath, node: LayerNode, problems: Problems, opts: ScanOptions, todo: Todo): void {
   let names: string[];
   try {
     names = readdirSync(dir, {encoding: 'utf8'});
@@ -68,12 +73,14 @@ function scanInto(dir: FsPath, node: LayerNode, problems: Problems, opts: ScanOp
     return;
   }
   const children = node.children!;
-  const raw = names.some((n) => n.includes('\uFFFD')) ? rawNames(dir) : undefined;
+  let raw: Map<string, Buffer> | undefined;
+  if (names.some((n) => n.includes('\uFFFD'))) [names, raw] = rawNames(dir);
   for (const name of names) {
     const path = childPath(dir, name, raw);
-    if (name.startsWith(WH_PREFIX)) {
-      if (name === WH_OPAQUE) node.opaque = true;
-      else if (!AUFS_META.has(name)) children.set(name.slice(WH_PREFIX.length), whiteoutNode(name.slice(WH_PREFIX.length), path, problems));
+    const wh = parseWhiteout(name);
+    if (wh) {
+      if (wh.kind === 'opaque') node.opaque = true;
+      else if (wh.kind === 'whiteout') children.set(wh.name, whiteoutNode(wh.name, path, problems));
       continue;
     }
     let st: Stats;
@@ -84,32 +91,41 @@ function scanInto(dir: FsPath, node: LayerNode, problems: Problems, opts: ScanOp
       continue;
     }
     // A `.wh.` entry read earlier for the same name loses to the real entry, as in a tar.
-    children.set(name, entryNode(path, name, st, problems, opts));
+    children.set(name, entryNode(path, name, st, problems, opts, todo));
   }
 }
 
-/** The change-set node of an entry just lstat'ed: a whiteout, a leaf, or a directory read whole. */
-export function entryNode(path: FsPath, name: string, st: Stats, problems: Problems, opts: ScanOptions): LayerNode {
+/**
+ * The change-set node of an entry just lstat'ed: a whiteout, a leaf, or a directory — read whole,
+ * or, given a work list, queued there to be read.
+ */
+export function entryNode(path: FsPath, name: string, st: Stats, problems: Problems, opts: ScanOptions, todo?: Todo): LayerNode {
   const meta = metaFromStats(st, st.isSymbolicLink() ? readLink(path, problems) : undefined);
   const node: LayerNode = {name, meta};
   if (opts.overlay && meta.kind === 'char' && meta.rdev === 0) {
     node.whiteout = true;
   } else if (meta.kind === 'dir') {
     node.children = new Map();
-    if (opts.overlay && typeof path === 'string' && opaqueIn(path, listXattrs(path))) node.opaque = true;
-    scanInto(path, node, problems, opts);
+    if (opts.overlay && opaqueIn(path, listXattrs(path))) node.opaque = true;
+    if (todo) todo.push([path, node]);
+    else scanInto(path, node, problems, opts);
   }
   return node;
 }
 
-/** Names that are not valid UTF-8 can only be reached through their raw bytes. */
-function rawNames(dir: FsPath): Map<string, Buffer> {
-  const out = new Map<string, Buffer>();
-  for (const b of readdirSync(dir, {encoding: 'buffer'})) {
-    const decoded = b.toString('utf8');
-    if (decoded.includes('\uFFFD')) out.set(decoded, b);
-  }
-  return out;
+/**
+ * Names that are not valid UTF-8 can only be reached through their raw bytes. Each invalid byte is
+ * kept as a lone surrogate (`decodeBytes`, source/text/escape.ts), so two names differing only there stay two entries
+ * (UTF-8 decoding made both U+FFFD: one hid the other).
+ */
+function rawNames(dir: FsPath): [string[], Map<string, Buffer>] {
+  const raw = new Map<string, Buffer>();
+  const names = readdirSync(dir, {encoding: 'buffer'}).map((b) => {
+    const name = decodeBytes(b);
+    if (name !== b.toString('utf8')) raw.set(name, b);
+    return name;
+  });
+  return [names, raw];
 }
 
 function whiteoutNode(name: string, path: FsPath, problems: Problems): LayerNode {
@@ -118,7 +134,7 @@ function whiteoutNode(name: string, path: FsPath, problems: Problems): LayerNode
     meta = metaFromStats(lstatSync(path));
   } catch (err) {
     problems.fromError(String(path), err, 'stat');
-    meta = {kind: 'file', mode: 0o100000, uid: 0, gid: 0, size: 0, mtimeSec: 0, mtimeNsec: 0, rdev: 0, ino: 0, nlink: 1};
+    meta = syntheticMeta('file', 0, {mode: 0o100000});
   }
   return {name, meta, whiteout: true};
 }
@@ -131,4 +147,3 @@ function readLink(path: FsPath, problems: Problems): string | undefined {
     return undefined;
   }
 }
-

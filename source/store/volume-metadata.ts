@@ -2,13 +2,15 @@
 // volume name to JSON {"Name","Driver","Labels","Options"} (moby volume/service/db.go).
 import {existsSync} from 'node:fs';
 import {join} from 'node:path';
-import {BoltError, openBolt} from './bolt.js';
+import {BoltError, parseBolt} from './bolt.js';
+import {ConfinementError, DB_FILE, readInside} from './confine.js';
 
 export interface VolumeMetadata {
   name: string;
   driver: string;
-  labels: Record<string, string>;
-  options: Record<string, string>;
+  /** null when Docker stored none (Go's nil map), {} when it stored an empty one: inspect shows which. */
+  labels: Record<string, string> | null;
+  options: Record<string, string> | null;
 }
 
 export interface VolumeMetadataResult {
@@ -23,7 +25,7 @@ export function readVolumeMetadata(root: string): VolumeMetadataResult {
   // Docker writes this file the first time it starts; a root without it simply has no volumes.
   if (!existsSync(file)) return {volumes, problems};
   try {
-    const bucket = openBolt(file).bucket('volumes');
+    const bucket = parseBolt(readInside(root, file, DB_FILE), file).bucket('volumes');
     for (const [key, value] of bucket?.entries() ?? []) {
       const name = key.toString('utf8');
       const parsed = parseEntry(name, value.toString('utf8'));
@@ -32,6 +34,7 @@ export function readVolumeMetadata(root: string): VolumeMetadataResult {
     }
   } catch (error) {
     if (error instanceof BoltError) problems.push(error.message);
+    else if (error instanceof ConfinementError) problems.push(error.reason);
     else if (error instanceof Error) problems.push(`${file}: ${error.message}`);
     else throw error;
   }
@@ -51,8 +54,8 @@ function parseEntry(name: string, json: string): VolumeMetadata | string {
   if (typeof data.Driver !== 'string') return 'Driver is not a string';
   const labels = stringMap(data.Labels);
   const options = stringMap(data.Options);
-  if (!labels) return 'Labels is not a map of strings';
-  if (!options) return 'Options is not a map of strings';
+  if (labels === undefined) return 'Labels is not a map of strings';
+  if (options === undefined) return 'Options is not a map of strings';
   return {name, driver: data.Driver, labels, options};
 }
 
@@ -60,9 +63,9 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Go marshals an empty map as null; anything but null or {string: string} is corrupt. */
-function stringMap(value: unknown): Record<string, string> | undefined {
-  if (value === null || value === undefined) return {};
+/** Go marshals a nil map as null and an empty one as {}; anything but those or {string: string} is corrupt. */
+function stringMap(value: unknown): Record<string, string> | null | undefined {
+  if (value === null || value === undefined) return null;
   if (!isObject(value) || !Object.values(value).every((v) => typeof v === 'string')) return undefined;
   return {...(value as Record<string, string>)};
 }

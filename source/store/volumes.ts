@@ -1,15 +1,24 @@
-// Local volumes from `volumes/<name>/_data` (+ `opts.json`) and the labels and options
-// Docker keeps in `volumes/metadata.db`.
-import {lstatSync, statSync} from 'node:fs';
+// Volumes: every volume `volumes/metadata.db` records, whatever its driver, plus local volume
+// directories it does not know (`volumes/<name>/_data`, `opts.json`). What dockerd answers from
+// the store (name, driver, labels, options, and for the local driver mountpoint, scope and
+// created) is read here; what a plugin answers at run time (its mountpoint, status, scope,
+// created) is marked unknown. Paths a plugin or a mount option names are outside the root and
+// are never touched: only `volumes/<name>` and its `_data` are stat'ed.
+import {lstatSync} from 'node:fs';
 import {join} from 'node:path';
-import type {Container, Volume} from './model.js';
+import {isHex64, shortId} from '../docker/digest.js';
+import {escape} from '../text/escape.js';
+import {humanSize} from '../tree/human.js';
+import type {Container, ManagedPlugin, Volume, VolumeData, VolumeUseOf} from './model.js';
+import {pluginForDriver, readPlugins} from './plugins.js';
+import {VOLUME_NAME} from './confine.js';
 import type {Problems} from './problems.js';
-import {listDir, readJson} from './files.js';
+import {RootFiles} from './files.js';
 
 export interface VolumeMeta {
   driver: string;
-  labels: Record<string, string>;
-  options: Record<string, string>;
+  labels: Record<string, string> | null;
+  options: Record<string, string> | null;
 }
 
 /** Go's time.RFC3339 at whole seconds, in UTC. */
@@ -17,54 +26,219 @@ export function rfc3339(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-const ANONYMOUS = /^[0-9a-f]{64}$/;
+/** What `docker volume inspect` of a plugin volume gets from the plugin, not from the store. */
+const PLUGIN_FIELDS = ['Mountpoint', 'Status', 'CreatedAt', 'Scope'];
 
 export function readVolumes(
   root: string,
   containers: Container[],
   meta: Map<string, VolumeMeta>,
   problems: Problems,
+  plugins: ManagedPlugin[] = readPlugins(root, problems),
 ): Volume[] {
   const base = join(root, 'volumes');
-  const volumes: Volume[] = [];
-  for (const name of listDir(base, problems)) {
+  const files = new RootFiles(root, problems);
+  // Directories (metadata.db and backingFsBlockDev are files) and the volumes metadata.db records.
+  const dirs = new Set(files.list(base).filter((name) => isDir(join(base, name))));
+  // A name becomes a path (volumes/<name>): only Docker's volume-name form is used (confine.ts).
+  const names = [...new Set([...dirs, ...meta.keys()])].sort().filter((name) => {
+    if (VOLUME_NAME.test(name)) return true;
+    problems.add(join(base, name), `${JSON.stringify(name.slice(0, 200))} is not a valid volume name; not used as a path`);
+    return false;
+  });
+  const uses = usesByVolume(containers);
+  return names.map((name) => {
+    const m = meta.get(name);
+    const driver = m?.driver || 'local';
+    const mine = uses.get(name) ?? [];
+    const common = {name, driver, anonymous: isHex64(name), usedBy: [...new Set(mine.map((u) => u.container))], uses: mine};
+    if (driver !== 'local') {
+      const data = pluginData(driver, plugins);
+      return {
+        ...common,
+        labels: m?.labels ?? null,
+        options: m?.options ?? null,
+        data,
+        unknown: {
+          fields: PLUGIN_FIELDS,
+          why: `the ${data.managed ? 'managed' : 'legacy'} plugin ${driver} answers them at run time; the root does not record them`,
+        },
+      };
+    }
     const dir = join(base, name);
+    if (!dirs.has(name)) problems.add(dir, `volume ${name} (driver local) is in metadata.db but has no directory; dockerd drops such an entry when it starts`);
+    // Inspect shows the options metadata.db keeps (null without an entry); the local driver mounts
+    // what its own opts.json says, so that decides where the data is.
+    const options = m ? m.options : null;
+    const mountpoint = join(dir, '_data');
+    const driverOpts = dirs.has(name) ? readOpts(files, join(dir, 'opts.json')) : null;
     let createdAt: string | undefined;
     try {
-      if (!lstatSync(dir).isDirectory()) continue; // metadata.db, backingFsBlockDev
       // What the local driver reports: the ctime of `_data` (measured against a real dockerd).
-      createdAt = rfc3339(lstatSync(join(dir, '_data')).ctime);
+      if (dirs.has(name)) {
+        const st = lstatSync(mountpoint);
+        if (!st.isDirectory())
+          problems.add(mountpoint, `not a directory (a ${st.isSymbolicLink() ? 'symbolic link' : 'file'}); not followed, the volume is not sized`);
+        createdAt = rfc3339(st.ctime);
+      }
     } catch (err) {
-      problems.fromError(join(dir, '_data'), err, 'stat');
+      problems.fromError(mountpoint, err, 'stat');
     }
-    const m = meta.get(name);
-    const opts = m?.options && Object.keys(m.options).length ? m.options : readOpts(join(dir, 'opts.json'), problems);
-    volumes.push({
-      name,
-      driver: m?.driver || 'local',
-      mountpoint: join(dir, '_data'),
-      createdAt,
-      labels: m?.labels && Object.keys(m.labels).length ? m.labels : null,
-      options: opts,
-      scope: 'local',
-      anonymous: ANONYMOUS.test(name),
-      usedBy: containers.filter((c) => c.mounts.some((mp) => mp.Type === 'volume' && mp.Name === name)).map((c) => c.id),
-    });
-  }
-  return volumes;
+    return {...common, labels: m?.labels ?? null, options, mountpoint, createdAt, scope: 'local', data: localData(root, mountpoint, driverOpts ?? options)};
+  });
 }
 
-function readOpts(path: string, problems: Problems): Record<string, string> | null {
+function isDir(path: string): boolean {
   try {
-    statSync(path);
+    return lstatSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Every volume mount of every container, by volume name (one pass, however many volumes). */
+export function usesByVolume(containers: Container[]): Map<string, VolumeUseOf[]> {
+  const uses = new Map<string, VolumeUseOf[]>();
+  for (const c of containers) {
+    for (const m of c.mounts) {
+      if (m.Type !== 'volume' || !m.Name) continue;
+      const list = uses.get(m.Name) ?? [];
+      list.push({container: c.id, destination: m.Destination, readOnly: !m.RW, use: c.mountUses[m.Destination]});
+      uses.set(m.Name, list);
+    }
+  }
+  return uses;
+}
+
+/** A plugin volume's data: with the plugin, linked to its managed plugin when the root has one. */
+export function pluginData(driver: string, plugins: ManagedPlugin[] = [], engine: 'docker' | 'podman' = 'docker'): VolumeData & {kind: 'plugin'} {
+  return {kind: 'plugin', plugin: driver, managed: pluginForDriver(driver, plugins), engine};
+}
+
+/**
+ * Where a local volume's data is. With `type` or `device` the driver mounts `device` over `_data`
+ * (`mount -t type -o o device _data`) when a container starts: nothing is stored in the root. A
+ * lone `size` is a quota on `_data`, which then holds the data as usual (reads of it stay in `root`).
+ */
+export function localData(root: string, path: string, options: Record<string, string> | null): VolumeData {
+  const o = options ?? {};
+  if (!o.type && !o.device) return o.size ? {kind: 'local', path, quota: o.size, root} : {kind: 'local', path, root};
+  const type = o.type ?? '';
+  const device = o.device ?? '';
+  const opts = o.o ?? '';
+  return {kind: 'mount', type, device, options: opts, source: mountSource(type, device, opts)};
+}
+
+/** What would be mounted, as a person would say it: `tmpfs`, `nfs 10.0.0.1:/export`, `bind /srv/x`. */
+function mountSource(type: string, device: string, opts: string): string {
+  const list = opts.split(',');
+  if (list.includes('bind') || list.includes('rbind')) return `bind ${device}`;
+  if (type === 'tmpfs') return 'tmpfs';
+  const addr = list.find((o) => o.startsWith('addr='))?.slice(5);
+  // NFS and CIFS devices name the server as addr= plus `:/path` (or `//server/share`).
+  if (addr && device.startsWith(':')) return `${type} ${addr}${device}`;
+  return `${type} ${device}`.trim();
+}
+
+/** The directory holding a volume's data in this root, when it holds it (plain local volumes). */
+export function storedPath(volume: Volume): string | undefined {
+  return volume.data.kind === 'local' ? volume.data.path : undefined;
+}
+
+/** A short form for tables: `_data`, `tmpfs · not stored`, `plugin NAME · not in root`. */
+export function shortData(data: VolumeData): string {
+  switch (data.kind) {
+    case 'local':
+      return data.quota ? `_data (quota ${data.quota})` : '_data';
+    case 'mount':
+      return `${data.source} · not stored`;
+    case 'plugin':
+      return `plugin ${data.managed?.name ?? data.plugin} · not in root`;
+  }
+}
+
+/** Labels or options in a line: `k=v, k=v`; `-` for none (null) and `{}` for an empty map, which inspect tells apart. */
+export function mapText(map: Record<string, string> | null): string {
+  if (map === null) return '-';
+  const list = Object.entries(map).map(([k, v]) => `${k}=${v}`);
+  return list.length ? list.join(', ') : '{}';
+}
+
+/** How a field only the plugin answers is shown. */
+export const UNKNOWN_FIELD = 'unknown (the plugin answers at run time)';
+
+/**
+ * A volume described line by line, for the CLI's `volumes NAME` and the explorer's volume pane:
+ * inspect's fields (what only the plugin knows shown unknown), where the data is, and its users
+ * (container name, destination, RO/RW, the flag it used). `size`: of `_data`, when sized.
+ * Every value is escaped: names, labels, options, paths and flags come from the store.
+ */
+export function volumeLines(
+  v: Volume,
+  containers: Container[],
+  size: number | undefined,
+): {fields: [string, string][]; users: [string, string, string, string][]} {
+  const unknown = (field: string, value: string | undefined) => value ?? (v.unknown?.fields.includes(field) ? UNKNOWN_FIELD : '-');
+  const m = v.data.kind === 'plugin' ? v.data.managed : undefined;
+  const fields: [string, string][] = [
+    ['Name', v.name],
+    ['Driver', m ? `${v.driver} (managed plugin ${shortId(m.id)}, ${m.enabled ? 'enabled' : 'disabled'})` : v.driver],
+    ['Scope', unknown('Scope', v.scope)],
+    ['CreatedAt', unknown('CreatedAt', v.createdAt)],
+    ['Mountpoint', unknown('Mountpoint', v.mountpoint)],
+    ['Labels', mapText(v.labels)],
+    ['Options', mapText(v.options)],
+    ['Data', describeData(v.data)],
+    ['Size', size === undefined || size < 0 ? 'N/A' : humanSize(size, 3)],
+  ];
+  if (v.unknown) fields.push(['Unknown', `${v.unknown.fields.join(', ')}: ${v.unknown.why}`]);
+  const users = v.uses.map((u): [string, string, string, string] => [
+    escape(containers.find((c) => c.id === u.container)?.name || shortId(u.container)),
+    escape(u.destination),
+    u.readOnly ? 'RO' : 'RW',
+    escape(u.use?.flag ?? ''),
+  ]);
+  return {fields: fields.map(([k, val]) => [k, escape(val)]), users};
+}
+
+/** One line on where a volume's data is. */
+export function describeData(data: VolumeData): string {
+  switch (data.kind) {
+    case 'local':
+      return data.quota ? `${data.path} (quota ${data.quota})` : data.path;
+    case 'mount':
+      return `${data.source} mounted over _data at run time${data.options ? ` (o=${data.options})` : ''}; nothing stored in this root`;
+    case 'plugin': {
+      const m = data.managed;
+      if (!m && data.engine === 'podman')
+        return `managed by plugin ${data.plugin}, not in this root (a podman volume plugin: podman finds it at run time through containers.conf [engine.volume_plugins])`;
+      if (!m)
+        return `managed by plugin ${data.plugin}, not in this root (a legacy plugin: dockerd finds it at run time in /run/docker/plugins or /etc/docker/plugins)`;
+      const which = `managed plugin ${m.id.slice(0, 12)}, ${m.enabled ? 'enabled' : 'disabled'}`;
+      // A propagated mount lies in the root, but it is the plugin's: it mounts and fills it at run time.
+      if (m.propagatedMount)
+        return `managed by plugin ${m.name} (${which}): at run time under its propagated mount ${m.propagatedMount}, which the plugin mounts and fills; not read`;
+      return `managed by plugin ${m.name}, not in this root (${which})`;
+    }
+  }
+}
+
+function readOpts(files: RootFiles, path: string): Record<string, string> | null {
+  try {
+    if (!lstatSync(path).isFile()) {
+      files.problems.add(path, 'not a regular file; options not read');
+      return null;
+    }
   } catch {
     return null;
   }
-  const raw = readJson<{MountType?: string; MountOpts?: string; MountDevice?: string}>(path, problems);
+  // The local driver's optsConfig (moby volume/local): type, o, device and a quota size in bytes.
+  const raw = files.json<{MountType?: string; MountOpts?: string; MountDevice?: string; Quota?: {Size?: number}}>(path);
   if (!raw) return null;
   const out: Record<string, string> = {};
   if (raw.MountType) out.type = raw.MountType;
   if (raw.MountOpts) out.o = raw.MountOpts;
   if (raw.MountDevice) out.device = raw.MountDevice;
+  if (raw.Quota?.Size) out.size = String(raw.Quota.Size);
   return Object.keys(out).length ? out : null;
 }

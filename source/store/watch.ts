@@ -1,23 +1,23 @@
-// Live updates of a Docker root: chokidar watches only what changes while Docker runs (the
-// containers' upper dirs and the catalog directories), and each event is applied in place —
+// Live updates of a store: chokidar watches only what changes while the daemon runs (the
+// containers' upper dirs and the catalog directories the store's backend names, see
+// LayerStore.liveCatalog), and each event is applied in place —
 // one re-lstat and a patch of the cached change set, or a re-read of one catalog — never a
 // rescan of layer trees. inotify watches are limited, so image layers are not watched.
-import {lstatSync} from 'node:fs';
-import {basename, dirname, join, relative, sep} from 'node:path';
+import {lstatSync, readdirSync} from 'node:fs';
+import {dirname, join, relative, sep} from 'node:path';
 import {watch, type FSWatcher} from 'chokidar';
+import {parseWhiteout} from '../docker/whiteout.js';
+import {decodeBytes, hasRawBytes} from '../text/escape.js';
 import {splitPath, type LayerNode} from '../tree/entry.js';
-import {readContainers} from './containers.js';
-import {readImages} from './imagedb.js';
-import {readLayerDb} from './layerdb.js';
+import type {Catalog, LiveCatalog} from './backend.js';
+import {fsPath} from './confine.js';
 import type {Container} from './model.js';
 import {Problems} from './problems.js';
 import {entryNode, metaFromStats} from './scan.js';
-import type {DockerStore} from './store.js';
-import {readVolumeMetadata} from './volume-metadata.js';
-import {readVolumes} from './volumes.js';
+import type {LayerStore} from './store.js';
 import {listXattrs, opaqueIn} from './xattr.js';
 
-export type Catalog = 'containers' | 'images' | 'volumes';
+export type {Catalog} from './backend.js';
 
 export type StoreEvent =
   /** A path in a container's writable layer was added, changed or removed. */
@@ -36,33 +36,32 @@ export interface StoreWatch {
   close(): Promise<void>;
 }
 
-const CONTAINER_FILES = new Set(['config.v2.json', 'hostconfig.json']);
 /** Longest stretch of patching before yielding to the event loop. */
 const SLICE_MS = 8;
 /** Shortest time between two hand-overs of events while a burst is being applied. */
 const EMIT_MS = 50;
-const WH_PREFIX = '.wh.';
 
-/** Watch `store.root` and call `onEvents` after each batch has been applied to `store`. */
-export function watchStore(store: DockerStore, onEvents: (events: StoreEvent[]) => void, opts: WatchOptions = {}): StoreWatch {
+/**
+ * Watch the store's catalog and its containers' writable layers, and call `onEvents` after each
+ * batch has been applied to `store`. A store without a live catalog is not watched.
+ */
+export function watchStore(store: LayerStore, onEvents: (events: StoreEvent[]) => void, opts: WatchOptions = {}): StoreWatch {
   const root = store.root;
-  const image = join(root, 'image', store.driver);
-  const containersDir = join(root, 'containers');
-  const mountsDir = join(image, 'layerdb', 'mounts');
-  const upperDirs = new Map<string, Container>();
+  const live: LiveCatalog = store.liveCatalog() ?? {dirs: [], catalogOf: () => undefined, reread: () => undefined};
+  // One watcher per writable layer: its `ready` says when that directory is watched (see watchUpper).
+  const upperDirs = new Map<string, {c: Container; watcher: FSWatcher; ready: Promise<void>}>();
   const pending = {uppers: new Map<string, {c: Container; path: string}>(), catalogs: new Set<Catalog>()};
   let timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
+  let closed = false;
 
-  const catalog = watch(
-    // repositories.json through its directory: Docker replaces it by a rename each time, and a
-    // watch on the file itself follows the old inode.
-    [containersDir, mountsDir, join(image, 'imagedb', 'content', 'sha256'), join(image, 'layerdb', 'sha256'), image, join(root, 'volumes')],
-    {ignoreInitial: true, atomic: false, followSymlinks: false, depth: 1, ignored: (path) => ignoredCatalogPath(root, image, path)},
-  );
-  // In the upper dirs chokidar keeps track of directories only: a directory's inotify watch reports
-  // every change of the files in it (as `raw` events), so a watch per file (chokidar's default,
-  // set up while it re-reads the directory) would only cost time in a burst and inotify watches.
-  const uppers = watch([], {ignoreInitial: true, atomic: false, followSymlinks: false, ignored: (_path, stats) => stats?.isFile() ?? false});
+  const watched = new Set(live.dirs);
+  const catalog = watch(live.dirs, {
+    ignoreInitial: true,
+    atomic: false,
+    followSymlinks: false,
+    depth: 1,
+    ignored: (path) => !watched.has(path) && !live.catalogOf(path),
+  });
 
   const schedule = () => {
     timer ??= setTimeout(flush, opts.settleMs ?? 30);
@@ -87,7 +86,7 @@ export function watchStore(store: DockerStore, onEvents: (events: StoreEvent[]) 
       // so a container that comes or goes changes its volumes' users too).
       if (pending.catalogs.has('containers')) pending.catalogs.add('volumes');
       for (const what of ['images', 'containers', 'volumes'] as const) {
-        if (pending.catalogs.delete(what)) outbox.push(rereadCatalog(store, what));
+        if (pending.catalogs.delete(what)) outbox.push(rereadCatalog(store, live, what));
       }
       syncUpperWatches();
     }
@@ -100,22 +99,46 @@ export function watchStore(store: DockerStore, onEvents: (events: StoreEvent[]) 
     }
   };
 
+  const problems = (err: unknown) => store.problems.fromError(root, err, 'watch');
   const syncUpperWatches = () => {
     const want = new Map(store.containers.filter((c) => c.rwLayer).map((c) => [store.layers.get(c.rwLayer!)!.dir, c]));
-    for (const dir of upperDirs.keys()) {
+    for (const [dir, upper] of upperDirs) {
       if (!want.has(dir)) {
-        uppers.unwatch(dir);
+        void upper.watcher.close();
         upperDirs.delete(dir);
       }
     }
     for (const [dir, c] of want) {
-      if (!upperDirs.has(dir)) uppers.add(dir);
-      upperDirs.set(dir, c);
+      const upper = upperDirs.get(dir);
+      if (upper) upper.c = c;
+      else upperDirs.set(dir, watchUpper(dir, c));
     }
+  };
+  // chokidar sets a directory's inotify watch up asynchronously, so what is written into a layer
+  // before then (a container's first files, often while the explorer reads it) has no event: once
+  // the watch is in place, a tree read before is read again (and kept current from then on).
+  const watchUpper = (dir: string, c: Container) => {
+    // chokidar keeps track of directories only: a directory's inotify watch reports every change of
+    // the files in it (as `raw` events), so a watch per file (chokidar's default, set up while it
+    // re-reads the directory) would only cost time in a burst and inotify watches.
+    const watcher = watch(dir, {ignoreInitial: true, atomic: false, followSymlinks: false, ignored: (_path, stats) => stats?.isFile() ?? false});
+    watcher.on('all', (_event, file) => upperChanged(file));
+    onRawPath(watcher, upperChanged);
+    watcher.on('error', problems);
+    return {c, watcher, ready: once(watcher).then(() => rereadUpper(dir))};
+  };
+  const rereadUpper = (dir: string) => {
+    const upper = upperDirs.get(dir);
+    const layer = upper?.c.rwLayer;
+    if (closed || !layer || !store.cachedTree(layer)) return;
+    store.invalidate(layer);
+    store.tree(layer);
+    outbox.push({kind: 'upper', container: upper.c.id, layer, path: '/'});
+    schedule();
   };
 
   const upperChanged = (file: string) => {
-    for (const [dir, c] of upperDirs) {
+    for (const [dir, {c}] of upperDirs) {
       if (file !== dir && !file.startsWith(dir + sep)) continue;
       const path = `/${relative(dir, file).split(sep).join('/')}`;
       pending.uppers.set(`${c.id}\0${path}`, {c, path});
@@ -124,34 +147,37 @@ export function watchStore(store: DockerStore, onEvents: (events: StoreEvent[]) 
     }
   };
   const catalogChanged = (file: string) => {
-    const what = catalogOf(root, image, file);
-    if (!what || ignoredCatalogPath(root, image, file)) return;
+    const what = live.catalogOf(file);
+    if (!what) return;
     pending.catalogs.add(what);
     schedule();
   };
-  // Both watchers also act on raw inotify events of their directories: in the upper dirs files
+  // The watchers also act on raw inotify events of their directories: in the upper dirs files
   // (and whiteouts, char devices 0/0, which chokidar does not track) show only that way, and a
   // catalog file Docker replaces by a rename (repositories.json, config.v2.json) is only sure to
   // show as its directory's event. Re-reading is idempotent: double reports are harmless.
-  for (const [watcher, changed] of [[uppers, upperChanged], [catalog, catalogChanged]] as const) {
-    watcher.on('all', (_event, file) => changed(file));
-    onRawPath(watcher, changed);
-  }
-  const problems = (err: unknown) => store.problems.fromError(root, err, 'watch');
+  catalog.on('all', (_event, file) => catalogChanged(file));
+  onRawPath(catalog, catalogChanged);
   catalog.on('error', problems);
-  uppers.on('error', problems);
 
   syncUpperWatches();
-  // chokidar says `ready` only once it was given paths: a root with no containers has none yet.
-  const ready = Promise.all([once(catalog), upperDirs.size ? once(uppers) : undefined]).then(() => undefined);
+  // Likewise what the daemon changed between opening the store and the catalog's watch being in
+  // place (the explorer draws its first frame in between) had no event: read the catalogs again.
+  const catalogReady = once(catalog).then(() => {
+    if (closed || !live.dirs.length) return;
+    for (const what of ['images', 'containers', 'volumes'] as const) pending.catalogs.add(what);
+    schedule();
+  });
+  const ready = Promise.all([catalogReady, ...[...upperDirs.values()].map((u) => u.ready)]).then(() => undefined);
   return {
     ready,
     async close() {
+      closed = true;
       if (timer) {
         clearTimeout(timer as NodeJS.Timeout);
         clearImmediate(timer as NodeJS.Immediate);
       }
-      await Promise.all([catalog.close(), uppers.close()]);
+      await Promise.all([catalog.close(), ...[...upperDirs.values()].map((u) => u.watcher.close())]);
     },
   };
 }
@@ -183,43 +209,30 @@ function once(w: FSWatcher): Promise<void> {
   return new Promise((resolve) => w.once('ready', () => resolve()));
 }
 
-/** Which catalog a changed path under the root belongs to. */
-function catalogOf(root: string, image: string, file: string): Catalog | undefined {
-  if (file.startsWith(join(root, 'containers')) || file.startsWith(join(image, 'layerdb', 'mounts'))) return 'containers';
-  if (file.startsWith(join(root, 'volumes'))) return 'volumes';
-  if (file.startsWith(image)) return 'images';
-  return undefined;
-}
-
-/** Paths the catalog watcher skips (each rule says why). */
-function ignoredCatalogPath(root: string, image: string, path: string): boolean {
-  const parent = dirname(path);
-  // In the image directory only repositories.json (its subdirectories are watched on their own).
-  if (parent === image) return basename(path) !== 'repositories.json';
-  if (dirname(parent) === join(root, 'containers')) return !CONTAINER_FILES.has(basename(path));
-  // volumes/<name>/_data belongs to the volume, not to the catalog.
-  if (dirname(parent) === join(root, 'volumes')) return true;
-  // layerdb/sha256/<chain id>/ is written whole before the image that needs it.
-  return dirname(parent) === join(image, 'layerdb', 'sha256');
-}
-
 /**
  * Bring the cached change set of layer `id` up to date for one path of its directory: re-lstat the
  * path (and read a directory that is new to the tree), then drop the merged views above the layer.
  * Returns whether anything was cached (an unread layer is read fresh when first shown).
  */
-export function patchPath(store: DockerStore, id: string, path: string): boolean {
+export function patchPath(store: LayerStore, id: string, path: string): boolean {
   const tree = store.cachedTree(id);
   const layer = store.layers.get(id);
   if (!tree || !layer) return false;
   const names = splitPath(path);
+  // inotify's names reach us as UTF-8 text: bytes that are not UTF-8 became U+FFFD, so which entry
+  // changed is not known. Such a path stands for its directory, whose entries with names that are
+  // not UTF-8 are all read again, by their bytes.
+  const lossy = names.findIndex((n) => n.includes('\uFFFD'));
+  const walk = lossy >= 0 ? names.slice(0, lossy) : names;
   const problems = new Problems();
   let dir = tree;
   let disk = layer.dir;
-  for (const [i, raw] of names.entries()) {
-    const last = i === names.length - 1;
+  let reached = true;
+  for (const [i, raw] of walk.entries()) {
+    const last = lossy < 0 && i === walk.length - 1;
     // `.wh.NAME` (written by tools that cannot make char devices) deletes NAME.
-    const name = last && raw.startsWith(WH_PREFIX) ? raw.slice(WH_PREFIX.length) : raw;
+    const wh = last ? parseWhiteout(raw) : undefined;
+    const name = wh?.kind === 'whiteout' ? wh.name : raw;
     disk = join(disk, raw);
     const known = dir.children?.get(name);
     if (!last && known?.children) {
@@ -229,19 +242,41 @@ export function patchPath(store: DockerStore, id: string, path: string): boolean
     const fresh = readEntry(disk, name, known, problems, raw !== name);
     if (fresh) (dir.children ??= new Map()).set(name, fresh);
     else dir.children?.delete(name);
+    reached = false;
     break;
   }
+  if (lossy >= 0 && reached) rereadRawNames(dir, disk, problems);
   if (names.length === 0) readRootMeta(tree, layer.dir, problems);
   for (const p of problems.list) store.problems.add(p.item, p.message);
   store.forgetViews(id);
   return true;
 }
 
+/** Read again, by their bytes, the entries of a directory whose names are not UTF-8 (gone: dropped). */
+function rereadRawNames(dir: LayerNode, disk: string, problems: Problems): void {
+  let entries: Buffer[];
+  try {
+    entries = readdirSync(fsPath(disk), {encoding: 'buffer'});
+  } catch (err) {
+    problems.fromError(disk, err, 'read');
+    return;
+  }
+  const present = new Set<string>();
+  for (const bytes of entries) {
+    const name = decodeBytes(bytes);
+    if (!hasRawBytes(name)) continue;
+    present.add(name);
+    const fresh = readEntry(join(disk, name), name, dir.children?.get(name), problems, false);
+    if (fresh) (dir.children ??= new Map()).set(name, fresh);
+  }
+  for (const name of [...(dir.children?.keys() ?? [])]) if (hasRawBytes(name) && !present.has(name)) dir.children!.delete(name);
+}
+
 /** The entry for `disk` as a change set holds it: a whiteout, a file, or a directory (read whole when new). */
 function readEntry(disk: string, name: string, known: LayerNode | undefined, problems: Problems, whiteoutFile: boolean): LayerNode | undefined {
   let st;
   try {
-    st = lstatSync(disk);
+    st = lstatSync(fsPath(disk));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') problems.fromError(disk, err, 'stat');
     // A removed `.wh.NAME` uncovers whatever NAME is now in the directory.
@@ -254,7 +289,7 @@ function readEntry(disk: string, name: string, known: LayerNode | undefined, pro
     if (opaqueIn(disk, listXattrs(disk))) known.opaque = true;
     return known;
   }
-  return entryNode(disk, name, st, problems, {overlay: true});
+  return entryNode(fsPath(disk), name, st, problems, {overlay: true});
 }
 
 function readRootMeta(tree: LayerNode, dir: string, problems: Problems): void {
@@ -265,48 +300,31 @@ function readRootMeta(tree: LayerNode, dir: string, problems: Problems): void {
   }
 }
 
-/** Re-read one catalog (its small JSON records only) into the store, keeping cached trees. */
-export function rereadCatalog(store: DockerStore, what: Catalog): StoreEvent {
+/** Re-read one catalog into the store (the backend's reread) and say what came and went. */
+export function rereadCatalog(store: LayerStore, live: LiveCatalog, what: Catalog): StoreEvent {
   const problems = new Problems();
-  const {root, driver} = store;
-  let before: string[];
-  let after: string[];
-  if (what === 'images') {
-    before = [...store.images.keys()];
-    const fresh = readLayerDb(root, driver, problems);
-    for (const [id, layer] of [...store.layers]) {
-      if (layer.kind !== 'image' || fresh.has(id)) continue;
-      store.invalidate(id);
-      store.layers.delete(id);
-    }
-    for (const [id, layer] of fresh) store.layers.set(id, layer);
-    const images = readImages(root, driver, store.layers, problems);
-    store.images.clear();
-    for (const [id, image] of images) store.images.set(id, image);
-    after = [...images.keys()];
-  } else if (what === 'containers') {
-    before = store.containers.map((c) => c.id);
-    const fresh = readContainers(root, driver, store.layers, problems);
-    const live = new Set(fresh.map((c) => c.id));
-    for (const c of store.containers) {
-      if (live.has(c.id)) continue;
-      for (const id of [c.rwLayer, c.initLayer]) {
-        if (!id) continue;
-        store.invalidate(id);
-        store.layers.delete(id);
-      }
-    }
-    store.containers.splice(0, store.containers.length, ...fresh);
-    after = fresh.map((c) => c.id);
-  } else {
-    before = store.volumes.map((v) => v.name);
-    const meta = readVolumeMetadata(root);
-    for (const message of meta.problems) problems.add(join(root, 'volumes', 'metadata.db'), message);
-    const fresh = readVolumes(root, store.containers, meta.volumes, problems);
-    store.volumes.splice(0, store.volumes.length, ...fresh);
-    after = fresh.map((v) => v.name);
-  }
-  const known = new Set(store.problems.list.map((p) => `${p.item}\0${p.message}`));
+  const ids = () =>
+    what === 'images' ? [...store.images.keys()] : what === 'containers' ? store.containers.map((c) => c.id) : store.volumes.map((v) => v.name);
+  const before = ids();
+  const dirsBefore = new Set([...store.layers.values()].map((l) => l.dir));
+  live.reread(what, problems);
+  const after = ids();
+  // Problems about what this catalog re-read are replaced by the fresh ones: none stays about a
+  // file that was fixed or an object that is gone (nor about the directory of a layer gone with it).
+  for (const l of store.layers.values()) dirsBefore.delete(l.dir);
+  const under = (item: string, dir: string) => item === dir || item.startsWith(`${dir}/`);
+  const owner = (item: string): Catalog | undefined => {
+    let best: string | undefined;
+    for (const d of live.dirs) if (under(item, d) && (best === undefined || d.length > best.length)) best = d;
+    return best === undefined ? undefined : live.catalogOf(best);
+  };
+  const stale = (item: string) => owner(item) === what || [...dirsBefore].some((d) => under(item, d));
+  const kept = store.problems.list.filter((p) => !stale(p.item));
+  store.problems.list.length = 0;
+  for (const p of kept) store.problems.list.push(p);
+  const known = new Set(kept.map((p) => `${p.item}\0${p.message}`));
   for (const p of problems.list) if (!known.has(`${p.item}\0${p.message}`)) store.problems.add(p.item, p.message);
-  return {kind: what, added: after.filter((x) => !before.includes(x)), removed: before.filter((x) => !after.includes(x))};
+  const had = new Set(before);
+  const has = new Set(after);
+  return {kind: what, added: after.filter((x) => !had.has(x)), removed: before.filter((x) => !has.has(x))};
 }

@@ -27,44 +27,66 @@ export function statDifferent(a: Meta, b: Meta): boolean {
 
 /** All changes from `older` to `newer`, parents before children, in name order. */
 export function changes(older: MergedNode, newer: MergedNode, sameExtra?: SameExtra): Change[] {
-  const out: Change[] = [];
-  diffDir(older, newer, '/', false, out, sameExtra);
-  return out;
-}
-
-function diffDir(
-  older: MergedNode | undefined,
-  newer: MergedNode,
-  path: string,
-  recorded: boolean,
-  out: Change[],
-  sameExtra?: SameExtra,
-): void {
-  if (older === newer) return;
-  const start = out.length;
-  const oldChildren = older?.meta.kind === 'dir' && newer.meta.kind === 'dir' ? older.children : undefined;
-  for (const name of sortedKeys(newer.children)) {
-    const child = newer.children!.get(name)!;
-    const prev = oldChildren?.get(name);
-    if (prev === child) continue;
-    const childPath = joinPath(path, name);
-    let childRecorded = false;
-    if (!prev) {
-      out.push({kind: 'A', path: childPath, node: child});
-      childRecorded = true;
-    } else if (statDifferent(prev.meta, child.meta) || (sameExtra && !sameExtra(prev, child, childPath))) {
-      out.push({kind: 'C', path: childPath, node: child});
-      childRecorded = true;
+  if (older === newer) return [];
+  // Iterative (a deep tree costs no stack). A directory gets a slot before its children's changes,
+  // filled with its own `C` when something below it changed and it was not recorded itself.
+  const out: (Change | undefined)[] = [];
+  interface Frame {
+    newer: MergedNode;
+    oldChildren: Map<string, MergedNode> | undefined;
+    path: string;
+    names: string[];
+    i: number;
+    /** Index of the directory's own slot, or -1 (recorded already, or the root). */
+    slot: number;
+    /** Whether anything at or below it changed. */
+    changed: boolean;
+  }
+  const frame = (o: MergedNode | undefined, n: MergedNode, path: string, recorded: boolean): Frame => {
+    const slot = recorded || path === '/' ? -1 : out.push(undefined) - 1;
+    return {
+      newer: n,
+      oldChildren: o?.meta.kind === 'dir' && n.meta.kind === 'dir' ? o.children : undefined,
+      path,
+      names: sortedKeys(n.children),
+      i: 0,
+      slot,
+      changed: false,
+    };
+  };
+  const stack: Frame[] = [frame(older, newer, '/', false)];
+  while (stack.length > 0) {
+    const f = stack[stack.length - 1]!;
+    if (f.i < f.names.length) {
+      const name = f.names[f.i++]!;
+      const child = f.newer.children!.get(name)!;
+      const prev = f.oldChildren?.get(name);
+      if (prev === child) continue;
+      const childPath = joinPath(f.path, name);
+      let recorded = false;
+      if (!prev) {
+        out.push({kind: 'A', path: childPath, node: child});
+        recorded = f.changed = true;
+      } else if (statDifferent(prev.meta, child.meta) || (sameExtra && !sameExtra(prev, child, childPath))) {
+        out.push({kind: 'C', path: childPath, node: child});
+        recorded = f.changed = true;
+      }
+      if (child.children) stack.push(frame(prev, child, childPath, recorded));
+      continue;
     }
-    if (child.children) diffDir(prev, child, childPath, childRecorded, out, sameExtra);
+    stack.pop();
+    for (const name of sortedKeys(f.oldChildren)) {
+      if (f.newer.children?.has(name)) continue;
+      out.push({kind: 'D', path: joinPath(f.path, name), node: f.oldChildren!.get(name)!});
+      f.changed = true;
+    }
+    // A directory whose contents changed is reported as changed itself (moby PR 13590).
+    if (f.changed && f.slot >= 0) out[f.slot] = {kind: 'C', path: f.path, node: f.newer};
+    if (f.changed && stack.length > 0) stack[stack.length - 1]!.changed = true;
   }
-  for (const name of sortedKeys(oldChildren)) {
-    if (!newer.children?.has(name)) out.push({kind: 'D', path: joinPath(path, name), node: oldChildren!.get(name)!});
-  }
-  // A directory whose contents changed is reported as changed itself (moby PR 13590).
-  if (out.length > start && !recorded && path !== '/') {
-    out.splice(start, 0, {kind: 'C', path, node: newer});
-  }
+  const list: Change[] = [];
+  for (const c of out) if (c) list.push(c);
+  return list;
 }
 
 function sortedKeys(map: Map<string, unknown> | undefined): string[] {

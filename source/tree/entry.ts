@@ -18,8 +18,19 @@ export interface Meta {
   rdev: number;
   ino: number;
   nlink: number;
-  /** Symlink target, or the hard-link target path inside a layer tar. */
+  /** Symlink target. */
   target?: string;
+  /** A hard link read from a layer tar: the path of the earlier file it links to (same layer). */
+  link?: string;
+}
+
+/**
+ * Metadata of an entry that no stat or header describes (an implied directory, a placeholder):
+ * root's, time 0, rwxr-xr-x for a directory and rw-r--r-- for a file; `extra` overrides.
+ */
+export function syntheticMeta(kind: Kind, size = 0, extra: Partial<Meta> = {}): Meta {
+  const mode = kind === 'dir' ? 0o40755 : kind === 'file' ? 0o100644 : 0;
+  return {kind, mode, uid: 0, gid: 0, size, mtimeSec: 0, mtimeNsec: 0, rdev: 0, ino: 0, nlink: 1, ...extra};
 }
 
 /** One entry of a layer's change set. */
@@ -47,13 +58,20 @@ export const S_IFMT = 0o170000;
 
 export function kindOfMode(mode: number): Kind {
   switch (mode & S_IFMT) {
-    case 0o040000: return 'dir';
-    case 0o120000: return 'symlink';
-    case 0o020000: return 'char';
-    case 0o060000: return 'block';
-    case 0o010000: return 'fifo';
-    case 0o140000: return 'socket';
-    default: return 'file';
+    case 0o040000:
+      return 'dir';
+    case 0o120000:
+      return 'symlink';
+    case 0o020000:
+      return 'char';
+    case 0o060000:
+      return 'block';
+    case 0o010000:
+      return 'fifo';
+    case 0o140000:
+      return 'socket';
+    default:
+      return 'file';
   }
 }
 
@@ -87,13 +105,18 @@ export function sortedChildren<N extends {name: string; children?: Map<string, N
 }
 
 /** Depth-first walk in name order, yielding [path, node]; `root` itself is '/'. */
-export function* walk<N extends {name: string; children?: Map<string, N>}>(
-  root: N,
-  base = '/',
-): Generator<[string, N]> {
-  for (const child of sortedChildren(root)) {
-    const path = joinPath(base, child.name);
+export function* walk<N extends {name: string; children?: Map<string, N>}>(root: N, base = '/'): Generator<[string, N]> {
+  // An explicit stack: nested `yield*` would cost a frame per level on every step.
+  const stack: {children: N[]; i: number; path: string}[] = [{children: sortedChildren(root), i: 0, path: base}];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    if (top.i >= top.children.length) {
+      stack.pop();
+      continue;
+    }
+    const child = top.children[top.i++]!;
+    const path = joinPath(top.path, child.name);
     yield [path, child];
-    if (child.children) yield* walk(child, path);
+    if (child.children) stack.push({children: sortedChildren(child), i: 0, path});
   }
 }

@@ -61,13 +61,21 @@ export function modeString(mode: number): string {
 export function containerStatus(state: string, exitCode: number, startedAt?: string, finishedAt?: string, now = new Date()): string {
   const since = (t?: string) => Math.floor((now.getTime() - new Date(t ?? 0).getTime()) / 1000);
   switch (state) {
-    case 'running': return `Up ${humanDuration(since(startedAt))}`;
-    case 'paused': return `Up ${humanDuration(since(startedAt))} (Paused)`;
-    case 'restarting': return `Restarting (${exitCode}) ${humanDuration(since(finishedAt))} ago`;
-    case 'exited': return `Exited (${exitCode}) ${humanDuration(since(finishedAt))} ago`;
-    case 'created': return 'Created';
-    case 'removing': return 'Removal In Progress';
-    case 'dead': return 'Dead';
-    default: return state;
+    case 'running':
+      return `Up ${humanDuration(since(startedAt))}`;
+    case 'paused':
+      return `Up ${humanDuration(since(startedAt))} (Paused)`;
+    case 'restarting':
+      return `Restarting (${exitCode}) ${humanDuration(since(finishedAt))} ago`;
+    case 'exited':
+      return `Exited (${exitCode}) ${humanDuration(since(finishedAt))} ago`;
+    case 'created':
+      return 'Created';
+    case 'removing':
+      return 'Removal In Progress';
+    case 'dead':
+      return 'Dead';
+    default:
+      return state;
   }
 }

@@ -2,14 +2,14 @@
 // directories it touches (and only when they are first looked at), so merged views at every
 // layer of every image share memory and a diff between two views can skip shared subtrees by
 // identity.
-import type {LayerNode, MergedNode, Meta} from './entry.js';
+import {syntheticMeta, type LayerNode, type MergedNode, type Meta} from './entry.js';
 
 /** An empty root directory, the merged view below the first layer. */
 export function emptyRoot(): MergedNode {
   return {
     name: '',
     layer: -1,
-    meta: {kind: 'dir', mode: 0o40755, uid: 0, gid: 0, size: 0, mtimeSec: 0, mtimeNsec: 0, rdev: 0, ino: 0, nlink: 1},
+    meta: syntheticMeta('dir'),
     children: new Map(),
   };
 }
@@ -31,7 +31,11 @@ class MergedDir implements MergedNode {
   private dir: LayerNode | undefined;
   private built: Map<string, MergedNode> | undefined;
 
-  constructor(below: MergedNode | undefined, dir: LayerNode, readonly layer: number) {
+  constructor(
+    below: MergedNode | undefined,
+    dir: LayerNode,
+    readonly layer: number,
+  ) {
     this.name = dir.name;
     this.meta = dir.meta;
     this.below = below;
@@ -70,22 +74,26 @@ export function mergeAll(layers: LayerNode[], base: MergedNode = emptyRoot(), fi
   return views;
 }
 
+/** Whether a full copy's entry equals the one below it; `path` is the entry's absolute path. */
+export type SameEntry = (a: MergedNode, b: LayerNode, path: string) => boolean;
+
 /**
  * The merged view of a full root filesystem copy (vfs driver) over the view below it: entries
  * equal to the ones below keep their node (and so their layer), the rest belong to `index`.
  */
-export function attributeFull(below: MergedNode, full: LayerNode, index: number, same: (a: MergedNode, b: LayerNode) => boolean): MergedNode {
-  return attributeDir(below, full, index, same);
+export function attributeFull(below: MergedNode, full: LayerNode, index: number, same: SameEntry): MergedNode {
+  return attributeDir(below, full, index, same, '/');
 }
 
-function attributeDir(below: MergedNode | undefined, dir: LayerNode, index: number, same: (a: MergedNode, b: LayerNode) => boolean): MergedNode {
+function attributeDir(below: MergedNode | undefined, dir: LayerNode, index: number, same: SameEntry, path: string): MergedNode {
   const children = new Map<string, MergedNode>();
-  let unchanged = below !== undefined && below.children !== undefined && same(below, dir) && below.children.size === dir.children?.size;
+  let unchanged = below !== undefined && below.children !== undefined && same(below, dir, path) && below.children.size === dir.children?.size;
   for (const [name, child] of dir.children ?? []) {
     const prev = below?.children?.get(name);
+    const childPath = path === '/' ? `/${name}` : `${path}/${name}`;
     let node: MergedNode;
-    if (child.meta.kind === 'dir') node = attributeDir(prev?.meta.kind === 'dir' ? prev : undefined, child, index, same);
-    else node = prev && prev.meta.kind !== 'dir' && same(prev, child) ? prev : {name, meta: child.meta, layer: index};
+    if (child.meta.kind === 'dir') node = attributeDir(prev?.meta.kind === 'dir' ? prev : undefined, child, index, same, childPath);
+    else node = prev && prev.meta.kind !== 'dir' && same(prev, child, childPath) ? prev : {name, meta: child.meta, layer: index};
     if (node !== prev) unchanged = false;
     children.set(name, node);
   }

@@ -1,6 +1,7 @@
 // A virtualised list: only the visible slice is rendered, and the window moves only when the
 // cursor leaves it, so a key press costs the same on 100 rows and on 100k.
-import {Box, Text} from 'ink';
+import {Box} from 'ink';
+import {Text} from './SafeText.js';
 import {memo, useRef, type ReactNode} from 'react';
 import {windowStart} from './state.js';
 
@@ -19,7 +20,12 @@ function ListViewImpl({count, cursor, height, row, empty}: ListViewProps) {
   top.current = windowStart(top.current, cursor, height, count);
   if (count === 0) return <Text dimColor>{empty ?? '(empty)'}</Text>;
   const rows: ReactNode[] = [];
-  for (let i = top.current; i < Math.min(count, top.current + height); i++) rows.push(<Box key={i} height={1}>{row(i, i === cursor)}</Box>);
+  for (let i = top.current; i < Math.min(count, top.current + height); i++)
+    rows.push(
+      <Box key={i} height={1}>
+        {row(i, i === cursor)}
+      </Box>,
+    );
   return <Box flexDirection="column">{rows}</Box>;
 }
 

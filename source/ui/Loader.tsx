@@ -1,6 +1,7 @@
-// Opens the store after a first frame is drawn (a spinner: reading a big root takes a moment),
-// then shows the explorer, or why the root could not be opened.
-import {Text, useApp} from 'ink';
+// A spinner while the store opens (an archive's index takes a moment; runTui draws it only when
+// opening is slow), then the explorer, or why the store could not be opened.
+import {useApp} from 'ink';
+import {Text} from './SafeText.js';
 import {useEffect, useState} from 'react';
 import type {LayerStore} from '../store/store.js';
 import {App} from './App.js';

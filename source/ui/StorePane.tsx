@@ -1,5 +1,5 @@
-// Pane 1: images (dangling marked), containers (state, image) and volumes.
-import {Text} from 'ink';
+// Pane 1: images (dangling marked), containers (state, image) and volumes; ◆ on the compare mark.
+import {Text} from './SafeText.js';
 import {memo} from 'react';
 import {ListView} from './ListView.js';
 import {inner, Pane} from './Pane.js';
@@ -10,12 +10,14 @@ export interface StorePaneProps {
   list: StoreList;
   rows: StoreRow[];
   cursor: number;
+  /** The row marked for compare (m). */
+  marked?: string;
   focused: boolean;
   width: number;
   height: number;
 }
 
-function StorePaneImpl({list, rows, cursor, focused, width, height}: StorePaneProps) {
+function StorePaneImpl({list, rows, cursor, marked, focused, width, height}: StorePaneProps) {
   const size = inner(width, height);
   const tabs = STORE_LISTS.map((l) => (l === list ? `[${l}]` : l)).join(' ');
   return (
@@ -27,7 +29,7 @@ function StorePaneImpl({list, rows, cursor, focused, width, height}: StorePanePr
         empty={`no ${list}`}
         row={(i, selected) => {
           const r = rows[i]!;
-          const marker = list === 'containers' ? (r.running ? '● ' : '○ ') : r.dim ? '· ' : '  ';
+          const marker = `${list === 'containers' ? (r.running ? '●' : '○') : r.dim ? '·' : ' '}${r.id === marked ? '◆' : ' '}`;
           return (
             <Text {...cursorStyle(selected, focused)} dimColor={r.dim && !selected} wrap="truncate">
               <Text color={r.running ? tone('running') : undefined}>{marker}</Text>

@@ -1,6 +1,8 @@
 // Panes 3 and 7: a file tree (a layer's changes, a merged view, or a comparison), virtualised.
 // Changes show as a letter (A/C/D) and a colour; whiteouts and opaque directories are marked.
-import {Box, Text} from 'ink';
+import {escape} from '../text/escape.js';
+import {Box} from 'ink';
+import {Text} from './SafeText.js';
 import {memo} from 'react';
 import {humanSize, modeString} from '../tree/human.js';
 import {isExpanded, type FlatTree, type FileNode} from './file-tree.js';
@@ -17,6 +19,12 @@ export interface TreePaneProps {
   notice?: string;
   /** About the entry under the cursor. */
   detail?: string;
+  /** Lines above the tree (compare: which layers the two sides share). */
+  preface?: string[];
+  /** All rows, once counted. */
+  total?: number;
+  /** Show the mode and owner columns. */
+  attrs: boolean;
   focused: boolean;
   width: number;
   height: number;
@@ -30,22 +38,32 @@ export function treeLine(node: FileNode, expanded: boolean, wide: boolean): {let
   const size = meta.kind === 'dir' ? '' : humanSize(meta.size, 3);
   const fold = node.open ? (expanded ? '▾ ' : '▸ ') : '  ';
   const marks = [node.whiteout ? '[whiteout]' : '', node.opaque ? '[opaque]' : ''].filter(Boolean).join(' ');
-  const target = meta.target !== undefined ? ` → ${meta.target}` : '';
-  return {letter, text: `${cols}${size.padStart(7)} ${'  '.repeat(node.depth)}${fold}${node.name}${meta.kind === 'dir' ? '/' : ''}${target}${marks ? ` ${marks}` : ''}`};
+  const target = meta.target !== undefined ? ` → ${escape(meta.target)}` : '';
+  return {
+    letter,
+    text: `${cols}${size.padStart(7)} ${'  '.repeat(node.depth)}${fold}${escape(node.name)}${meta.kind === 'dir' ? '/' : ''}${target}${marks ? ` ${marks}` : ''}`,
+  };
 }
 
-function TreePaneImpl({title, info, flat, cursor, notice, detail, focused, width, height}: TreePaneProps) {
+function TreePaneImpl({title, info, flat, cursor, notice, detail, preface = [], total, attrs, focused, width, height}: TreePaneProps) {
   const size = inner(width, height);
-  const listHeight = Math.max(1, size.height - 1);
-  const wide = size.width >= 72;
+  const listHeight = Math.max(1, size.height - 1 - preface.length);
+  const wide = attrs;
   flat?.ensure(cursor + listHeight);
   const count = flat ? flat.rows.length : 0;
-  const more = flat && !flat.done ? '+' : '';
+  // Until the tree is counted (when keys pause), the count is not known: say so rather than guess.
+  const of = total ?? (flat?.done ? count : undefined);
+  const counter = `${count ? cursor + 1 : 0}/${of ?? '…'}`;
   return (
-    <Pane title={title} info={`${info} ${count ? cursor + 1 : 0}/${count}${more}`} focused={focused} width={width} height={height}>
+    <Pane title={title} info={info ? `${info} ${counter}` : counter} focused={focused} width={width} height={height}>
+      {preface.map((line, i) => (
+        <Text key={i} wrap="truncate">
+          {line}
+        </Text>
+      ))}
       <Box height={listHeight} flexDirection="column">
         {notice || !flat ? (
-          <Text dimColor>{notice}</Text>
+          <Text>{notice}</Text>
         ) : (
           <ListView
             count={count}
@@ -69,9 +87,7 @@ function TreePaneImpl({title, info, flat, cursor, notice, detail, focused, width
           />
         )}
       </Box>
-      <Text dimColor wrap="truncate">
-        {detail ?? ' '}
-      </Text>
+      <Text wrap="truncate">{detail ?? ' '}</Text>
     </Pane>
   );
 }

@@ -1,5 +1,6 @@
 // Pane 4: the selected container's writable layer as `docker diff` lists it, live.
-import {Text} from 'ink';
+import {escape} from '../text/escape.js';
+import {Text} from './SafeText.js';
 import {memo} from 'react';
 import type {Change} from '../tree/changes.js';
 import {humanSize} from '../tree/human.js';
@@ -23,7 +24,7 @@ function WritablePaneImpl({title, changes, notice, cursor, focused, width, heigh
   return (
     <Pane title={title} info={changes ? `${counts} · live` : ''} focused={focused} width={width} height={height}>
       {notice || !changes ? (
-        <Text dimColor>{notice}</Text>
+        <Text>{notice}</Text>
       ) : (
         <ListView
           count={changes.length}
@@ -35,7 +36,7 @@ function WritablePaneImpl({title, changes, notice, cursor, focused, width, heigh
             const bytes = c.kind !== 'D' && c.node.meta.kind !== 'dir' ? `  ${humanSize(c.node.meta.size, 3)}` : '';
             return (
               <Text {...cursorStyle(selected, focused)} color={tone(KIND_TONE[c.kind])} wrap="truncate">
-                <Text bold>{c.kind}</Text> {c.path}
+                <Text bold>{c.kind}</Text> {escape(c.path)}
                 <Text dimColor>{bytes}</Text>
               </Text>
             );

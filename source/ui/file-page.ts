@@ -1,6 +1,7 @@
 // One screen of a file for the file view: text lines or a hex dump, read a page at a time from
 // the store at a byte offset, with the offsets the movement keys go to.
 import type {Chunk} from '../store/content.js';
+import {decodeBytes, guard} from '../text/escape.js';
 import {lineDiff, type DiffLine} from './text-diff.js';
 
 /** Reads `length` bytes at `offset` of the file being viewed. */
@@ -35,8 +36,9 @@ export function looksBinary(bytes: Buffer): boolean {
   return bad > 2;
 }
 
+/** A line of file content as the terminal may show it: tabs as spaces, controls and bad bytes escaped. */
 export function printable(line: string, width: number): string {
-  return line.replace(/\t/g, '    ').replace(/[\u0000-\u001f\u007f]/g, '·').slice(0, width);
+  return guard(line).slice(0, width);
 }
 
 /** `bytesPerLine` that fits `width` columns: offset, hex pairs, ASCII. */
@@ -52,7 +54,10 @@ export function hexPage(read: Reader, offset: number, height: number, width: num
   const lines: string[] = [];
   for (let i = 0; i < chunk.bytes.length; i += per) {
     const slice = chunk.bytes.subarray(i, i + per);
-    const hex = [...slice].map((b) => b.toString(16).padStart(2, '0')).join(' ').padEnd(per * 3 - 1);
+    const hex = [...slice]
+      .map((b) => b.toString(16).padStart(2, '0'))
+      .join(' ')
+      .padEnd(per * 3 - 1);
     const ascii = [...slice].map((b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('');
     lines.push(`${(start + i).toString(16).padStart(8, '0')}  ${hex}  ${ascii}`);
   }
@@ -93,7 +98,7 @@ export function textPage(read: Reader, offset: number, height: number, width: nu
   const shown = starts.slice(0, height);
   const lines = shown.map((s, i) => {
     const end = (starts[i + 1] ?? offset + chunk.bytes.length) - offset;
-    return printable(chunk.bytes.subarray(s - offset, end).toString('utf8').replace(/\n$/, ''), width);
+    return printable(decodeBytes(chunk.bytes.subarray(s - offset, end)).replace(/\n$/, ''), width);
   });
   const end = linesBack(read, chunk.size, height);
   return {
@@ -116,7 +121,7 @@ export function fileDiff(older: Reader | undefined, newer: Reader | undefined): 
     const head = read(0, DIFF_LIMIT + 1);
     if (head.size > DIFF_LIMIT) return `too large to diff (${head.size} bytes; limit ${DIFF_LIMIT})`;
     if (looksBinary(head.bytes)) return 'binary file: compare the hex views instead';
-    const text = head.bytes.toString('utf8');
+    const text = decodeBytes(head.bytes);
     return (text.endsWith('\n') ? text.slice(0, -1) : text).split('\n');
   };
   const a = lines(older);

@@ -3,7 +3,7 @@
 // whole tree per key press: children are listed and sorted once per directory, and rows are
 // flattened only as far as the screen (or a search) needs.
 import type {Change, ChangeKind} from '../tree/changes.js';
-import {joinPath, lookup, sortedChildren, splitPath, type LayerNode, type Meta, type MergedNode} from '../tree/entry.js';
+import {joinPath, lookup, sortedChildren, splitPath, syntheticMeta, type LayerNode, type Meta, type MergedNode} from '../tree/entry.js';
 
 export type Mark = ChangeKind | 'U';
 export const BIT: Record<Mark, number> = {A: 1, C: 2, D: 4, U: 8};
@@ -32,7 +32,7 @@ export interface TreeSource {
   children(parent: FileNode | undefined): readonly FileNode[];
 }
 
-const DIR_META: Meta = {kind: 'dir', mode: 0o40755, uid: 0, gid: 0, size: 0, mtimeSec: 0, mtimeNsec: 0, rdev: 0, ino: 0, nlink: 1};
+const DIR_META: Meta = syntheticMeta('dir');
 
 function byName(a: FileNode, b: FileNode): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
@@ -84,7 +84,7 @@ export function changesSource(list: readonly Change[], layerTree?: LayerNode): T
     const parent = byPath.get(n.path.slice(0, n.path.lastIndexOf('/')) || '/');
     if (parent) parent.mask |= n.mask;
   }
-  return {children: (p) => (p ? kids.get(p.path) ?? [] : root)};
+  return {children: (p) => (p ? (kids.get(p.path) ?? []) : root)};
 }
 
 /** A layer's changes as a tree of names, so entries are matched by name rather than by hashing paths. */
@@ -104,7 +104,7 @@ function markTree(changes: readonly Change[]): Marks {
     const bit = BIT[c.kind];
     let m = root;
     m.mask |= bit;
-    for (let start = 1; start < c.path.length; ) {
+    for (let start = 1; start < c.path.length;) {
       const slash = c.path.indexOf('/', start);
       const end = slash < 0 ? c.path.length : slash;
       const name = c.path.slice(start, end);
@@ -127,11 +127,29 @@ function markTree(changes: readonly Change[]): Marks {
  * every directory (a search) is linear in the size of the view.
  */
 export function mergedSource(view: MergedNode, layerChanges: readonly Change[], layerTree?: LayerNode): TreeSource {
-  const make = (path: string, depth: number, node: MergedNode, kind: ChangeKind | undefined, marks: Marks | undefined, own: LayerNode | undefined): FileNode => {
+  const make = (
+    path: string,
+    depth: number,
+    node: MergedNode,
+    kind: ChangeKind | undefined,
+    marks: Marks | undefined,
+    own: LayerNode | undefined,
+  ): FileNode => {
     const dir = node.meta.kind === 'dir';
     // Unchanged directories hold only unchanged entries; any directory may hold some.
     const mask = (marks?.mask ?? 0) | (kind ? BIT[kind] : BIT.U) | (dir ? BIT.U : 0);
-    return {name: node.name, path, depth, meta: node.meta, kind, layer: node.layer, mask, open: dir && kind !== 'D', whiteout: own?.whiteout, opaque: own?.opaque};
+    return {
+      name: node.name,
+      path,
+      depth,
+      meta: node.meta,
+      kind,
+      layer: node.layer,
+      mask,
+      open: dir && kind !== 'D',
+      whiteout: own?.whiteout,
+      opaque: own?.opaque,
+    };
   };
   // Each directory listed or about to be: its merged node, the layer's node and the marks there.
   interface Dir {
@@ -201,7 +219,7 @@ export function isExpanded(view: TreeView, node: FileNode): boolean {
   return node.open && view.collapsed === view.toggled.has(node.path);
 }
 
-function isVisible(view: TreeView, node: FileNode): boolean {
+export function isVisible(view: TreeView, node: FileNode): boolean {
   if (view.only && !view.only.has(node.path)) return false;
   return (node.mask & ~view.hidden) !== 0;
 }
@@ -211,7 +229,10 @@ export class FlatTree {
   readonly rows: FileNode[] = [];
   private readonly stack: {nodes: readonly FileNode[]; i: number}[];
 
-  constructor(private readonly source: TreeSource, readonly view: TreeView) {
+  constructor(
+    private readonly source: TreeSource,
+    readonly view: TreeView,
+  ) {
     this.stack = [{nodes: source.children(undefined), i: 0}];
   }
 
@@ -268,6 +289,24 @@ export class FlatTree {
     return this.rows.length;
   }
 
+  /**
+   * The row of `path`, or of its nearest ancestor that is a row (the path is gone from this
+   * tree, hidden, filtered out or collapsed); -1 when not even its top directory is. Looks the
+   * path up by name first, so a path that is not there never flattens the whole tree.
+   */
+  nearest(path: string): number {
+    let shown: string | undefined;
+    let parent: FileNode | undefined;
+    for (const name of splitPath(path)) {
+      const node = this.source.children(parent).find((n) => n.name === name);
+      if (!node || !isVisible(this.view, node)) break;
+      shown = node.path;
+      if (!isExpanded(this.view, node)) break;
+      parent = node;
+    }
+    return shown === undefined ? -1 : this.indexOf(shown);
+  }
+
   /** The row index of `path`, flattening up to it; -1 when it is not visible. */
   indexOf(path: string): number {
     let i = this.rows.findIndex((r) => r.path === path);
@@ -279,6 +318,36 @@ export class FlatTree {
     }
     return i;
   }
+}
+
+/** Directory sizes: the sum of the files below (computed once per directory). */
+function subtreeSize(source: TreeSource, node: FileNode, memo: Map<string, number>): number {
+  if (!node.open) return node.meta.kind === 'dir' ? 0 : node.meta.size;
+  let size = memo.get(node.path);
+  if (size === undefined) {
+    size = 0;
+    for (const child of source.children(node)) size += subtreeSize(source, child, memo);
+    memo.set(node.path, size);
+  }
+  return size;
+}
+
+/** `source` with each directory's entries largest first (directories by the size of what they hold), as dive's ctrl+o. */
+export function bySize(source: TreeSource): TreeSource {
+  const memo = new Map<string, number>();
+  const cache = new Map<string, FileNode[]>();
+  return {
+    children(parent) {
+      const key = parent?.path ?? '/';
+      let list = cache.get(key);
+      if (!list) {
+        const sized = source.children(parent).map((n) => [subtreeSize(source, n, memo), n] as const);
+        list = sized.sort((a, b) => b[0] - a[0] || byName(a[1], b[1])).map(([, n]) => n);
+        cache.set(key, list);
+      }
+      return list;
+    },
+  };
 }
 
 /** Paths a filter keeps: entries whose path contains `text`, their ancestors and descendants. */
@@ -311,4 +380,27 @@ export function revealPath(view: TreeView, path: string): ReadonlySet<string> {
     else toggled.delete(dir);
   }
   return toggled;
+}
+
+/** A plain tree with no changes to mark (a volume's `_data`): every entry unmodified, listed on demand. */
+export function plainSource(tree: LayerNode): TreeSource {
+  const nodes = new Map<string, LayerNode>([['/', tree]]);
+  const cache = new Map<string, FileNode[]>();
+  return {
+    children(parent) {
+      const path = parent?.path ?? '/';
+      const known = cache.get(path);
+      if (known) return known;
+      const depth = parent ? parent.depth + 1 : 0;
+      const dir = nodes.get(path);
+      const out = (dir ? sortedChildren(dir) : []).map((child): FileNode => {
+        const childPath = joinPath(path, child.name);
+        if (child.children) nodes.set(childPath, child);
+        const isDir = child.meta.kind === 'dir';
+        return {name: child.name, path: childPath, depth, meta: child.meta, layer: 0, mask: BIT.U, open: isDir};
+      });
+      cache.set(path, out);
+      return out;
+    },
+  };
 }

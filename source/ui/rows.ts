@@ -1,8 +1,12 @@
 // Rows of the store, layers and mounts panes, as plain data derived from the store.
-import {directorySize} from '../store/du.js';
-import type {Container, Image, Layer, Volume} from '../store/model.js';
+import {escape} from '../text/escape.js';
+import {containerImageLabel} from '../store/refs.js';
+import {volumeSize} from '../store/du.js';
+import type {Container, Image, Layer, MountPoint, Volume} from '../store/model.js';
+import {shortData, storedPath, volumeLines} from '../store/volumes.js';
 import {Problems} from '../store/problems.js';
-import {shortId, type LayerStore} from '../store/store.js';
+import {isHex64, shortId} from '../docker/digest.js';
+import type {LayerStore} from '../store/store.js';
 import {topLevelImages} from '../store/usage.js';
 import {changesSize} from '../tree/changes.js';
 import {containerStatus, humanSize} from '../tree/human.js';
@@ -23,21 +27,37 @@ export function imageLabel(image: Image): string {
   return image.tags[0] ?? image.digests[0] ?? `<none> ${shortId(image.id)}`;
 }
 
+/** A layer's short id as the explorer shows it: an image layer's chain id, a container layer's cache id. */
+export function layerShortId(layer: Layer): string {
+  return shortId(layer.kind === 'image' ? layer.id : layer.cacheId);
+}
+
 export function storeRows(store: LayerStore, list: StoreList): StoreRow[] {
   if (list === 'images') {
     return topLevelImages(store)
-      .map((i): StoreRow => ({id: i.id, label: i.tags.join(', ') || `<none> ${shortId(i.id)}`, detail: `${humanSize(i.size, 3)}${i.dangling ? ' dangling' : ''}`, dim: i.dangling}))
+      .map((i): StoreRow => ({
+        id: i.id,
+        label: i.tags.map(escape).join(', ') || `<none> ${shortId(i.id)}`,
+        detail: `${humanSize(i.size, 3)}${i.dangling ? ' dangling' : ''}`,
+        dim: i.dangling,
+      }))
       .sort((a, b) => Number(a.dim) - Number(b.dim) || (a.label < b.label ? -1 : a.label > b.label ? 1 : 0));
   }
   if (list === 'containers') {
     return [...store.containers]
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-      .map((c) => ({id: c.id, label: c.name || shortId(c.id), detail: `${c.state} ${c.imageRef}`, dim: c.state !== 'running', running: c.state === 'running'}));
+      .map((c) => ({
+        id: c.id,
+        label: escape(c.name) || shortId(c.id),
+        detail: `${c.state} ${escape(containerImageLabel(store, c))}`,
+        dim: c.state !== 'running',
+        running: c.state === 'running',
+      }));
   }
   return store.volumes.map((v: Volume) => ({
     id: v.name,
-    label: v.anonymous ? shortId(v.name) : v.name,
-    detail: `${v.driver} ${v.usedBy.length ? `${v.usedBy.length} user${v.usedBy.length > 1 ? 's' : ''}` : 'unused'}`,
+    label: v.anonymous ? shortId(v.name) : escape(v.name),
+    detail: `${v.driver} · ${v.data.kind === 'local' ? '_data' : v.data.kind === 'mount' ? `${v.data.source.split(' ')[0]}, not stored` : 'plugin, not in root'} · ${v.usedBy.length ? `${v.usedBy.length} user${v.usedBy.length > 1 ? 's' : ''}` : 'unused'}`,
     dim: v.usedBy.length === 0,
   }));
 }
@@ -49,34 +69,55 @@ export interface LayerRow {
   createdBy: string;
   /** The history entry's comment ("Imported from -" for `docker import`). */
   comment?: string;
+  created?: string;
   size?: number;
   /** Other listed images that hold this layer too. */
   sharedWith: number;
+  /** Their ids. */
+  sharers: string[];
   kind: Layer['kind'] | 'empty';
 }
 
 /** An image's history oldest first, with the layer each non-empty entry made; a container adds its init and writable layers. */
 export function layerRows(store: LayerStore, image: Image | undefined, container?: Container, containerSizes = true): LayerRow[] {
   const listed = new Set(topLevelImages(store).map((i) => i.id));
-  const layerIds = image?.layers ?? (container?.parentLayer ? store.chain(container.parentLayer).map((l) => l.id) : []);
+  // A container's own chain: with containerd's image store it can hold snapshots that are no image
+  // layer (the classic builder's build-container `-init` snapshots), numbered as `c@N` numbers them.
+  const layerIds = container?.parentLayer ? store.chain(container.parentLayer).map((l) => l.id) : (image?.layers ?? []);
   const rows: LayerRow[] = [];
   let next = 0;
-  const push = (index: number, createdBy: string, comment?: string) => {
+  const push = (index: number, createdBy: string, comment?: string, created?: string) => {
     const layer = store.layers.get(layerIds[index] ?? '');
-    const sharedWith = layer ? layer.images.filter((id) => id !== image?.id && listed.has(id)).length : 0;
-    rows.push({index, layer, createdBy, comment, size: layer?.size, sharedWith, kind: 'image'});
+    const sharers = layer ? layer.images.filter((id) => id !== image?.id && listed.has(id)) : [];
+    rows.push({index, layer, createdBy, comment, created, size: layer?.size, sharedWith: sharers.length, sharers, kind: 'image'});
+  };
+  const skipSnapshots = () => {
+    while (next < layerIds.length && store.layers.get(layerIds[next]!)?.kind === 'init') push(next++, 'build container -init snapshot (classic builder)');
   };
   for (const h of image?.history ?? []) {
-    if (h.emptyLayer || next >= layerIds.length) rows.push({createdBy: h.createdBy, comment: h.comment, sharedWith: 0, kind: 'empty'});
-    else push(next++, h.createdBy, h.comment);
+    if (!h.emptyLayer) skipSnapshots();
+    if (h.emptyLayer || next >= layerIds.length)
+      rows.push({createdBy: h.createdBy, comment: h.comment, created: h.created, sharedWith: 0, sharers: [], kind: 'empty'});
+    else push(next++, h.createdBy, h.comment, h.created);
   }
   while (next < layerIds.length) push(next++, '');
+  // Not filesystem layers: no index (no merged view below them); their files are the statements.
+  for (const a of container ? [] : (image?.attestations ?? [])) {
+    const layer = store.layers.get(a.layer);
+    if (layer)
+      rows.push({layer, createdBy: `attestation-manifest: ${a.predicateTypes.join(', ')}`, size: layer.size, sharedWith: 0, sharers: [], kind: 'attestation'});
+  }
   if (container) {
-    for (const [id, what] of [[container.initLayer, 'init layer: /etc/hosts, /etc/resolv.conf, /dev/console…'], [container.rwLayer, 'writable layer (container changes)']] as const) {
+    for (const [id, what] of [
+      [container.initLayer, 'init layer: /etc/hosts, /etc/resolv.conf, /dev/console…'],
+      [container.rwLayer, 'writable layer (container changes)'],
+    ] as const) {
       const layer = id ? store.layers.get(id) : undefined;
       if (!layer) continue;
-      // Container layers have no recorded size: sum their changes as `docker ps -s` does.
-      rows.push({index: next++, layer, createdBy: what, size: containerSizes ? changesSize(store.layerChanges(layer.id)) : undefined, sharedWith: 0, kind: layer.kind});
+      // Container layers have no recorded size: the writable one is the daemon's SizeRw (as `df`
+      // shows it: podman and containerd count more than the changes), the init one its changes.
+      const size = id === container.rwLayer ? store.containerSizeRw(container) : changesSize(store.layerChanges(layer.id));
+      rows.push({index: next++, layer, createdBy: what, size: containerSizes ? size : undefined, sharedWith: 0, sharers: [], kind: layer.kind});
     }
   }
   return rows;
@@ -85,40 +126,96 @@ export function layerRows(store: LayerStore, image: Image | undefined, container
 export type MountRow = {
   Type: string;
   Name: string;
+  /** Where the data is: a local volume's `_data`, what an option volume mounts, the plugin, a host path. */
   Source: string;
   Destination: string;
   Mode: 'RW' | 'RO';
   Driver: string;
+  /** How the container asked for it: `-v`, `--mount`, `--tmpfs`, `anonymous -v`, `image VOLUME` (the whole flag is in the volume pane). */
+  How: string;
   Size: string;
 };
 
-/** A container's mounts as `docker inspect` stores them, plus its `--tmpfs` mounts. */
-export function mountRows(c: Container, sizeOf: (path: string) => number | undefined = localSize): MountRow[] {
+/** Where a mount's data is, in the words of the Source column. */
+function mountSource(m: MountPoint, volume: Volume | undefined): string {
+  if (m.Type !== 'volume') return m.Source;
+  if (!volume) return m.Source || '(volume not recorded)';
+  // The Driver column names the plugin.
+  return volume.data.kind === 'local' ? m.Source : volume.data.kind === 'plugin' ? 'plugin · not in root' : shortData(volume.data);
+}
+
+/**
+ * A container's mounts as `docker inspect` stores them, plus its `--tmpfs` mounts. Only volumes
+ * whose data the root holds are sized: an option volume's `_data` is a mount point at run time.
+ */
+export function mountRows(c: Container, volumes: Volume[], sizeOf: (v: Volume) => number | undefined = localSize): MountRow[] {
   const rows: MountRow[] = c.mounts.map((m) => {
-    const size = m.Type === 'volume' && (m.Driver ?? 'local') === 'local' ? sizeOf(m.Source) : undefined;
+    const volume = m.Type === 'volume' ? volumes.find((v) => v.name === m.Name) : undefined;
+    const size = volume && storedPath(volume) ? sizeOf(volume) : undefined;
     return {
-      Type: m.Type,
-      Name: m.Name ? (/^[0-9a-f]{64}$/.test(m.Name) ? shortId(m.Name) : m.Name) : '',
-      Source: m.Source,
-      Destination: m.Destination,
+      Type: escape(m.Type),
+      Name: m.Name ? (isHex64(m.Name) ? shortId(m.Name) : escape(m.Name)) : '',
+      Source: escape(mountSource(m, volume)),
+      Destination: escape(m.Destination),
       Mode: m.RW ? 'RW' : 'RO',
-      Driver: m.Driver ?? '',
+      Driver: escape(m.Driver ?? ''),
+      How: escape(c.mountUses[m.Destination]?.how ?? ''),
       Size: size === undefined ? '-' : humanSize(size, 3),
     };
   });
   for (const [dest, opts] of Object.entries(c.tmpfs)) {
-    rows.push({Type: 'tmpfs', Name: '', Source: '(memory)', Destination: dest, Mode: /(^|,)ro(,|$)/.test(opts) ? 'RO' : 'RW', Driver: '', Size: '-'});
+    rows.push({
+      Type: 'tmpfs',
+      Name: '',
+      Source: '(memory)',
+      Destination: escape(dest),
+      Mode: /(^|,)ro(,|$)/.test(opts) ? 'RO' : 'RW',
+      Driver: '',
+      How: '--tmpfs',
+      Size: '-',
+    });
   }
   return rows;
 }
 
-/** A volume's size on disk; bind sources are the host's business and are not walked. */
-function localSize(path: string): number | undefined {
+export interface VolumeDetail {
+  title: string;
+  /** Label → value lines: driver, labels, options, where the data is. */
+  fields: [string, string][];
+  /** Container, destination, RO/RW, how. */
+  users: [string, string, string, string][];
+  /** Shown after the users: scope, created, mountpoint, what only the plugin knows. */
+  more: [string, string][];
+}
+
+/** The volume pane: what `docker volume inspect` shows, where the data is, who uses it and how. */
+export function volumeDetail(store: LayerStore, v: Volume, sizeOf: (v: Volume) => number | undefined = localSize): VolumeDetail {
+  const size = storedPath(v) ? sizeOf(v) : undefined;
+  const {fields, users} = volumeLines(v, store.containers, size);
+  // Compact for the pane: the title names the volume, the size follows where the data is, and the
+  // users come before inspect's other fields, so a short pane cuts those first.
+  const shown = fields
+    .filter(([label]) => label !== 'Name' && label !== 'Size')
+    .map(([label, value]): [string, string] => [label, label === 'Data' && size !== undefined ? `${value} · ${humanSize(size, 3)}` : value]);
+  const first = new Set(['Driver', 'Labels', 'Options', 'Data']);
+  return {
+    title: `Volume ${v.anonymous ? `${shortId(v.name)} (anonymous)` : escape(v.name)}`,
+    fields: shown.filter(([l]) => first.has(l)),
+    users,
+    more: shown.filter(([l]) => !first.has(l)),
+  };
+}
+
+/** A volume's size on disk (reads the disk: the explorer calls it in the background); bind sources are the host's business. */
+export function localSize(volume: Volume): number | undefined {
   const problems = new Problems();
-  const size = directorySize(path, problems);
+  const size = volumeSize(volume, problems); // `_data` must be a directory inside the root (confine.ts)
   return problems.list.length ? undefined : size;
 }
 
-export function containerLine(c: Container): string {
-  return `${c.name} (${containerStatus(c.state, c.exitCode, c.startedAt, c.finishedAt)}, ${c.imageRef})`;
+export function containerLine(store: LayerStore, c: Container): string {
+  // An active snapshot no container owns (containerd) has no image. The image as docker ps names
+  // it: the reference while it still names the container's image, else the image's short id.
+  const status = containerStatus(c.state, c.exitCode, c.startedAt, c.finishedAt);
+  return `${c.name} (${c.imageRef ? `${status}, ${containerImageLabel(store, c)}` : status})`;
 }

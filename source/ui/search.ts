@@ -49,6 +49,20 @@ export class SearchIndex {
     }
     return undefined;
   }
+
+  /** Which match `path` is (1-based) and how many entries match `text`: search's "n of m". */
+  rank(text: string, path: string): {n: number; m: number} {
+    this.build();
+    const needle = text.toLowerCase();
+    let m = 0;
+    let n = 0;
+    for (let i = 0; i < this.nodes.length; i++) {
+      if (!this.lower[i]!.includes(needle)) continue;
+      m++;
+      if (this.nodes[i]!.path === path) n = m;
+    }
+    return {n, m};
+  }
 }
 
 const indexes = new WeakMap<TreeSource, SearchIndex>();

@@ -1,18 +1,19 @@
 // Colours, dropped entirely when NO_COLOR is set (https://no-color.org): every state that a colour
-// shows is also shown by a letter, a marker or a border style.
+// shows is also shown by a letter, a marker or a border style. Text you must read uses colours
+// that read on light and dark themes (no bright black 90, no yellow 33); grey is for borders only.
 import type {ChangeKind} from '../tree/changes.js';
 
 export const colorEnabled = !process.env.NO_COLOR;
 
 const PALETTE = {
   added: 'green',
-  modified: 'yellow',
+  modified: 'magenta',
   deleted: 'red',
   focus: 'cyan',
   accent: 'blue',
-  warn: 'yellow',
+  warn: 'magenta',
   error: 'red',
-  muted: 'gray',
+  border: 'gray',
   running: 'green',
 } as const;
 

@@ -14,10 +14,26 @@ import {cleanupTemp, listing, manifestOf, member, tempDir} from '../store/archiv
 
 const COWLAB = join(REAL_A, 'cowlab.docker-archive.tar');
 const MYAPPS = join(REAL_A, 'myapps.docker-archive.tar');
-const jsonl = <T>(name: string) => readFileSync(join(REAL_A, name), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as T);
+const jsonl = <T>(name: string) =>
+  readFileSync(join(REAL_A, name), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as T);
 
 /** A change set as comparable data: every entry with its flags and tar-visible metadata. */
-const entries = (tree: LayerNode) => [...walk(tree)].map(([p, n]) => ({p, kind: n.meta.kind, mode: n.meta.mode, uid: n.meta.uid, gid: n.meta.gid, size: n.meta.size, mtime: n.meta.mtimeSec, target: n.meta.target, whiteout: !!n.whiteout, opaque: !!n.opaque}));
+const entries = (tree: LayerNode) =>
+  [...walk(tree)].map(([p, n]) => ({
+    p,
+    kind: n.meta.kind,
+    mode: n.meta.mode,
+    uid: n.meta.uid,
+    gid: n.meta.gid,
+    size: n.meta.size,
+    mtime: n.meta.mtimeSec,
+    target: n.meta.target,
+    whiteout: !!n.whiteout,
+    opaque: !!n.opaque,
+  }));
 
 afterAll(() => {
   cleanupTemp();
@@ -39,11 +55,29 @@ describe('commands taking an image take an archive', () => {
     expect(cliJson<{CreatedBy: string}[]>(['history', `${MYAPPS}:myapp2:1`]).map((r) => r.CreatedBy)).toEqual(want.map((w) => w.CreatedBy));
   });
 
+  it('ci on a multi-image archive analyses its first image, as dive does, and says which and how to pick another', () => {
+    const r = cli(['ci', MYAPPS]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`analysed myapp:1, the first of 2 images in the archive (as dive does); the others: myapp2:1; name one as ${MYAPPS}:IMAGE`);
+    const named = cliJson<{ID: string; Analysed?: string}>(['ci', `${MYAPPS}:myapp2:1`]);
+    expect(named.Analysed).toBeUndefined();
+    expect(cliJson<{ID: string; Analysed: string; OtherImages: string[]}>(['ci', MYAPPS])).toMatchObject({Analysed: 'myapp:1', OtherImages: ['myapp2:1']});
+  });
+
   it('ls ARCHIVE@N PATH and diff ARCHIVE ARCHIVE', () => {
     const ls = cliJson<{Path: string; Size: number; Layer: number; LinkTarget?: string}[]>(['ls', `${COWLAB}@7`, '/var/log']);
-    expect(ls.map((e) => [e.Path, e.Size, e.Layer, e.LinkTarget])).toEqual([['/var/log/big.hardlink', 65536, 7, undefined], ['/var/log/big.log', 0, 7, '/var/log/big.hardlink']]);
+    expect(ls.map((e) => [e.Path, e.Size, e.Layer, e.LinkTarget])).toEqual([
+      ['/var/log/big.hardlink', 65536, 7, undefined],
+      ['/var/log/big.log', 65536, 7, undefined],
+    ]); // a hard link is the file it links to, as in a root
     const diff = cli(['diff', `${MYAPPS}:myapp:1`, `${MYAPPS}:myapp2:1`]);
-    expect(diff.stdout.split('\n').filter(Boolean)).toEqual(['C /opt', 'C /opt/source-code', 'A /opt/source-code/app2.py', 'D /opt/source-code/app.py', 'D /opt/source-code/requirements.txt']);
+    expect(diff.stdout.split('\n').filter(Boolean)).toEqual([
+      'C /opt',
+      'C /opt/source-code',
+      'A /opt/source-code/app2.py',
+      'D /opt/source-code/app.py',
+      'D /opt/source-code/requirements.txt',
+    ]);
   });
 });
 
@@ -107,7 +141,7 @@ describe('export-layer round trip', () => {
 
   const sources = () => [['archive', COWLAB], ...(root ? [['root', `${root}:cowlab:1`]] : [])] as const;
 
-  it('every cowlab layer, from the archive and the root, lists like Docker\'s own layer tar and re-imports to the same change set', async () => {
+  it("every cowlab layer, from the archive and the root, lists like Docker's own layer tar and re-imports to the same change set", async () => {
     const archive = await ArchiveStore.open(COWLAB);
     const image = findImage(archive, 'cowlab:1')!;
     const [m] = manifestOf(COWLAB);

@@ -7,6 +7,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {DEMO_CONTEXT} from '../../source/engine/demo.js';
 import {demoRootfsTar} from '../../source/engine/demo-rootfs.js';
 import {cli, cliJson} from '../helpers/cli.js';
+import {noXattr, titled} from '../helpers/addons.js';
 
 let tmp: string;
 beforeAll(() => {
@@ -36,7 +37,7 @@ describe('usage', () => {
     });
   }
 
-  it('writing commands need an explicit --root (the default is Docker\'s own root)', () => {
+  it("writing commands need an explicit --root (the default is Docker's own root)", () => {
     const r = cli(['create', 'myapp:1']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('need an explicit --root');
@@ -48,7 +49,7 @@ describe('usage', () => {
   });
 });
 
-describe('import, build, save, load', () => {
+describe.skipIf(noXattr)(titled('import, build, save, load', noXattr), () => {
   it('an image built here, saved and loaded into another root, keeps its id and history', () => {
     const a = join(tmp, 'a');
     const b = join(tmp, 'b');

@@ -1,12 +1,13 @@
 // Differential test: seeded random layer stacks and operation sequences run through CowView and
 // through a real kernel overlay mount of the same layers; error codes, merged views and the
 // resulting upper directories must be identical.
-//   LAYERSCOPE_COW_SEED=n      replay the single sequence n (printed on failure)
-//   LAYERSCOPE_COW_BASE=n      start the seeds at n (default: from the commit under test)
-//   LAYERSCOPE_COW_SECONDS=s   time budget for new sequences (default 120: thousands of sequences on this 2-core machine)
+//   LAYERSCOPE_COW_SEED=n      replay the single sequence n (printed on failure); with _COUNT, start there
+//   LAYERSCOPE_COW_COUNT=n     run n sequences (default: 300, `npm run test:deep` 20000; seeds start from
+//                              the commit under test, so each commit explores new ones and a rerun repeats them)
 import {execFileSync} from 'node:child_process';
 import {mkdirSync, mkdtempSync, rmSync, type Stats} from 'node:fs';
 import {join} from 'node:path';
+import {budget} from '../helpers/budget.js';
 import {FILE_MODES, IDS, int, pick, randomLayer, randomPath, randomTarget, seeded, type Rng} from '../helpers/random.js';
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
 import {CowView, type OpaqueXattr} from '../../source/engine/cow.js';
@@ -25,8 +26,6 @@ import {
   type LayerItem,
 } from '../helpers/overlay.js';
 
-const SECONDS = Number(process.env.LAYERSCOPE_COW_SECONDS ?? 120);
-const REPLAY = process.env.LAYERSCOPE_COW_SEED;
 const RECENT = Date.now() - 3_600_000;
 
 interface Op {
@@ -141,7 +140,7 @@ const showOp = ({argv, stdin}: Op): string => argv.join(' ') + (stdin === undefi
 function showScenario(seed: number, {opaqueXattr, lowers, upper, ops}: Scenario, outcomes: string[]): string {
   const layer = (items: LayerItem[]): string => items.map((item) => `    ${JSON.stringify(item)}`).join('\n');
   return [
-    `replay with LAYERSCOPE_COW_SEED=${seed}; opaque xattr ${opaqueXattr}`,
+    `${sequences.replay(seed)}; opaque xattr ${opaqueXattr}`,
     ...lowers.map((items, i) => `  lower ${i + 1}:\n${layer(items)}`),
     `  upper:\n${layer(upper)}`,
     '  ops (CowView | kernel):',
@@ -182,7 +181,7 @@ function runScenario(seed: number): string | undefined {
   const outcomes: string[] = [];
   try {
     const {opaqueXattr} = plan;
-    plan.lowers.forEach((items, i) => buildLayer(lowers[i], items, opaqueXattr));
+    plan.lowers.forEach((items, i) => buildLayer(lowers[i]!, items, opaqueXattr));
     for (const upper of [dirs.upper, cowUpper]) buildLayer(upper, plan.upper, opaqueXattr);
     for (const dir of [dirs.work, dirs.merged]) mkdirSync(dir);
     mountOverlay(dirs, opaqueXattr);
@@ -192,7 +191,8 @@ function runScenario(seed: number): string | undefined {
       const links = sameFile(cow, op);
       const [mine, theirs] = [runOp(cow, op), runOp(kernel, op)];
       outcomes.push(`${mine} | ${theirs}`);
-      if (mine !== theirs && !(links && mine === 'ok' && theirs === KERNEL_ESTALE)) return `${showScenario(seed, plan, outcomes)}\n  outcomes differ at step ${outcomes.length}`;
+      if (mine !== theirs && !(links && mine === 'ok' && theirs === KERNEL_ESTALE))
+        return `${showScenario(seed, plan, outcomes)}\n  outcomes differ at step ${outcomes.length}`;
     }
     const merged = diff(describeView(cow, RECENT), describeView(kernel, RECENT));
     if (merged) return `${showScenario(seed, plan, outcomes)}\n  merged views differ (- CowView, + kernel):\n${merged}`;
@@ -212,22 +212,22 @@ function runWithSeed(seed: number): string | undefined {
   try {
     return runScenario(seed);
   } catch (error) {
-    throw new Error(`sequence with seed ${seed} broke (replay with LAYERSCOPE_COW_SEED=${seed}): ${(error as Error).message}`, {cause: error});
+    throw new Error(`sequence with seed ${seed} broke (${sequences.replay(seed)}): ${(error as Error).message}`, {cause: error});
   }
 }
 
 function diff(mine: string[], theirs: string[]): string | undefined {
   const [a, b] = [new Set(mine), new Set(theirs)];
-  const lines = [...mine.filter((line) => !b.has(line)).map((line) => `    - ${line}`), ...theirs.filter((line) => !a.has(line)).map((line) => `    + ${line}`)];
+  const lines = [
+    ...mine.filter((line) => !b.has(line)).map((line) => `    - ${line}`),
+    ...theirs.filter((line) => !a.has(line)).map((line) => `    + ${line}`),
+  ];
   return lines.length > 0 ? lines.join('\n') : undefined;
 }
 
-/**
- * Where the seeds start: LAYERSCOPE_COW_BASE, else from the commit under test — each commit
- * explores new sequences, and a run on the same commit (CI, or here) repeats them exactly.
- */
-function baseSeed(): number {
-  if (process.env.LAYERSCOPE_COW_BASE) return Number(process.env.LAYERSCOPE_COW_BASE);
+/** Where the seeds start by default: from the commit under test — each commit explores new
+ *  sequences, and a run on the same commit (CI, or here) repeats them exactly. */
+function commitSeed(): number {
   try {
     const head = execFileSync('git', ['rev-parse', 'HEAD'], {cwd: import.meta.dirname, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']});
     return parseInt(head.slice(0, 8), 16) & 0x7fffffff;
@@ -236,6 +236,7 @@ function baseSeed(): number {
   }
 }
 
+const sequences = budget('COW', {quick: 300, deep: 20_000}, commitSeed());
 const support = canMountOverlay();
 if (!support.ok) console.warn(`skipping CowView-vs-kernel differential test: ${support.reason}`);
 
@@ -258,24 +259,15 @@ describe.skipIf(!support.ok)(`CowView against kernel overlayfs${support.ok ? '' 
     expect(runWithSeed(seed)).toBeUndefined();
   });
 
-  it('agrees on random operation sequences over random layer stacks', {timeout: (SECONDS + 120) * 1000}, () => {
-    if (REPLAY !== undefined) {
-      expect(runWithSeed(Number(REPLAY)), 'replayed sequence').toBeUndefined();
-      return;
-    }
-    const base = baseSeed();
+  it('agrees on random operation sequences over random layer stacks', {timeout: 600_000 + sequences.seeds.length * 1000}, () => {
     const started = performance.now();
-    let count = 0;
     let ops = 0;
-    while (performance.now() - started < SECONDS * 1000) {
-      const seed = base + count;
+    for (const [i, seed] of sequences.seeds.entries()) {
       const failure = runWithSeed(seed);
-      if (failure) expect.fail(`sequence ${count + 1} (seed ${seed}) after ${count} passing from base seed ${base}:\n${failure}`);
+      if (failure) expect.fail(`sequence ${i + 1} (seed ${seed}) after ${i} passing from seed ${sequences.seeds[0]}:\n${failure}`);
       ops += scenario(seed).ops.length;
-      count++;
     }
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    console.log(`CowView vs kernel overlayfs: ${count} sequences, ${ops} operations in ${seconds} s (seeds ${base}..${base + count - 1})`);
-    expect(count).toBeGreaterThan(0);
+    console.log(`CowView vs kernel overlayfs: ${sequences.summary}, ${ops} operations in ${seconds} s`);
   });
 });

@@ -1,7 +1,7 @@
 // CowView rule by rule, on real layer directories with char-device whiteouts and trusted.* xattrs.
 import {lstatSync, readFileSync, rmSync} from 'node:fs';
 import {join} from 'node:path';
-import {getAttributeSync, setAttributeSync} from 'fs-xattr';
+import {getAttributeSync, setAttributeSync} from '../../source/store/xattr-native.js';
 import {afterAll, afterEach, beforeEach, describe, expect, it} from 'vitest';
 import {CowView, type CowViewOptions} from '../../source/engine/cow.js';
 import {applyFsOp, FS_OP_USAGE} from '../../source/engine/fs-op.js';
@@ -65,8 +65,15 @@ describe.skipIf(!isRoot)(`CowView${isRoot ? '' : ` (skipped: ${SKIP})`}`, () => 
 
     it('hides a name below a whiteout, but not a name re-created above it', () => {
       const {view} = stack([
-        [{kind: 'whiteout', path: '/etc/gone'}, {kind: 'file', path: '/back', content: 'new'}],
-        [{kind: 'file', path: '/etc/gone', content: ''}, {kind: 'whiteout', path: '/back'}, {kind: 'file', path: '/etc/kept', content: ''}],
+        [
+          {kind: 'whiteout', path: '/etc/gone'},
+          {kind: 'file', path: '/back', content: 'new'},
+        ],
+        [
+          {kind: 'file', path: '/etc/gone', content: ''},
+          {kind: 'whiteout', path: '/back'},
+          {kind: 'file', path: '/etc/kept', content: ''},
+        ],
       ]);
       expect(view.readdir('/etc')).toEqual(['kept']);
       expect(code(() => view.lstat('/etc/gone'))).toBe('ENOENT');
@@ -75,17 +82,17 @@ describe.skipIf(!isRoot)(`CowView${isRoot ? '' : ` (skipped: ${SKIP})`}`, () => 
 
     it('stops merging at an opaque directory', () => {
       const {view} = stack([
-        [{kind: 'dir', path: '/d', opaque: true}, {kind: 'file', path: '/d/top', content: ''}],
+        [
+          {kind: 'dir', path: '/d', opaque: true},
+          {kind: 'file', path: '/d/top', content: ''},
+        ],
         [{kind: 'file', path: '/d/hidden', content: ''}],
       ]);
       expect(view.readdir('/d')).toEqual(['top']);
     });
 
     it('honours user.overlay.opaque when the overlay uses userxattr', () => {
-      const layers: LayerItem[][] = [
-        [{kind: 'dir', path: '/d'}],
-        [{kind: 'file', path: '/d/hidden', content: ''}],
-      ];
+      const layers: LayerItem[][] = [[{kind: 'dir', path: '/d'}], [{kind: 'file', path: '/d/hidden', content: ''}]];
       const {view} = stack(layers, [], {opaqueXattr: 'user.overlay.opaque'});
       setAttributeSync(join(root, 'lower1/d'), 'user.overlay.opaque', 'y');
       expect(view.readdir('/d')).toEqual([]);
@@ -119,7 +126,10 @@ describe.skipIf(!isRoot)(`CowView${isRoot ? '' : ` (skipped: ${SKIP})`}`, () => 
 
     it('copies a directory without its children and without its opaque mark, which stays effective below', () => {
       const {view, tree} = stack([
-        [{kind: 'dir', path: '/d', opaque: true}, {kind: 'file', path: '/d/f', content: ''}],
+        [
+          {kind: 'dir', path: '/d', opaque: true},
+          {kind: 'file', path: '/d/f', content: ''},
+        ],
         [{kind: 'file', path: '/d/hidden', content: ''}],
       ]);
       view.chown('/d', 1000, 1000);
@@ -147,7 +157,12 @@ describe.skipIf(!isRoot)(`CowView${isRoot ? '' : ` (skipped: ${SKIP})`}`, () => 
     });
 
     it('makes a directory created over a whiteout opaque, and no other', () => {
-      const {view, upper} = stack([[{kind: 'file', path: '/d/x', content: ''}, {kind: 'dir', path: '/e'}]]);
+      const {view, upper} = stack([
+        [
+          {kind: 'file', path: '/d/x', content: ''},
+          {kind: 'dir', path: '/e'},
+        ],
+      ]);
       view.rm('/d', {recursive: true});
       view.mkdir('/d');
       view.mkdir('/e/new');
@@ -157,7 +172,12 @@ describe.skipIf(!isRoot)(`CowView${isRoot ? '' : ` (skipped: ${SKIP})`}`, () => 
     });
 
     it('removes a merged directory that only looks empty, leaving one whiteout', () => {
-      const {view, tree} = stack([[{kind: 'file', path: '/d/a', content: ''}, {kind: 'file', path: '/d/b', content: ''}]]);
+      const {view, tree} = stack([
+        [
+          {kind: 'file', path: '/d/a', content: ''},
+          {kind: 'file', path: '/d/b', content: ''},
+        ],
+      ]);
       expect(code(() => view.rmdir('/d'))).toBe('ENOTEMPTY');
       view.unlink('/d/a');
       view.unlink('/d/b');
@@ -234,7 +254,12 @@ describe.skipIf(!isRoot)(`CowView${isRoot ? '' : ` (skipped: ${SKIP})`}`, () => 
     });
 
     it('writes through a symlink into its target, creating a dangling one', () => {
-      const {view, tree} = stack([[{kind: 'symlink', path: '/link', target: '/dir/file'}, {kind: 'dir', path: '/dir'}]]);
+      const {view, tree} = stack([
+        [
+          {kind: 'symlink', path: '/link', target: '/dir/file'},
+          {kind: 'dir', path: '/dir'},
+        ],
+      ]);
       view.writeFile('/link', 'via link');
       expect(view.readFile('/dir/file').toString()).toBe('via link');
       expect(tree()).toContain('/dir/file file 644 0:0 "via link" t=new');
@@ -242,7 +267,10 @@ describe.skipIf(!isRoot)(`CowView${isRoot ? '' : ` (skipped: ${SKIP})`}`, () => 
 
     it('changes nothing when an operation fails', () => {
       const {view, tree} = stack([
-        [{kind: 'dir', path: '/deep/dir/sub'}, {kind: 'file', path: '/deep/dir/f', content: ''}],
+        [
+          {kind: 'dir', path: '/deep/dir/sub'},
+          {kind: 'file', path: '/deep/dir/f', content: ''},
+        ],
       ]);
       const failures = [
         () => view.writeFile('/deep/dir/sub', 'x'),
@@ -287,7 +315,10 @@ describe.skipIf(!isRoot)(`CowView${isRoot ? '' : ` (skipped: ${SKIP})`}`, () => 
 
     it('moves a lower directory by copying the merged tree, like mv(1) across devices', () => {
       const {view, tree} = stack([
-        [{kind: 'dir', path: '/src', mode: 0o700, uid: 1000, gid: 1000}, {kind: 'file', path: '/src/f', content: 'top', time: OLD}],
+        [
+          {kind: 'dir', path: '/src', mode: 0o700, uid: 1000, gid: 1000},
+          {kind: 'file', path: '/src/f', content: 'top', time: OLD},
+        ],
         [{kind: 'file', path: '/src/g', content: 'below', mode: 0o600, time: OLD + 1}],
       ]);
       applyFsOp(view, ['mv', '/src', '/dst']);

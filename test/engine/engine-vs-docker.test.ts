@@ -1,36 +1,34 @@
 // A root written by the engine — real-store-a's Dockerfiles built on a busybox base imported the way
-// make-base-image.sh does, containers created and changed through `layerscope fs` with the operations
-// make-store-a.sh runs in web1 and job2 — read back by the CLI, must give the answers Docker gave for
-// the same steps (../shared/real-store-a/diff-*.txt, history-*.jsonl), and, when a dockerd runs here,
-// the answers that dockerd gives for the same build and operations.
+// scripts/make-base-image.sh does, containers created and changed through `layerscope fs` with the
+// operations fixtures/real-store-a/make.sh runs in web1 and job2 — read back by the CLI, must give the
+// answers Docker gave for the same steps (fixtures/real-store-a/diff-*.txt, history-*.jsonl), and the
+// answers a private dockerd gives for the same build and operations.
 import {execFileSync} from 'node:child_process';
 import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {cli, cliJson} from '../helpers/cli.js';
-import {docker} from '../helpers/dockerd.js';
+import {daemonUnavailable, SCRIPTS, startDaemon, type Daemon} from '../helpers/dockerd.js';
 import {REAL_A} from '../helpers/real-store.js';
+import {lines} from '../helpers/fixture-root.js';
 
 const CONTEXT = join(REAL_A, 'build-context');
-const lines = (text: string) => text.split('\n').map((l) => l.trimEnd()).filter(Boolean);
 const oracle = (name: string) => readFileSync(join(REAL_A, name), 'utf8');
 /** COPY/ADD content sums differ between two dockerd runs on the same context (real-store-a's and one
  *  built here disagree), so created_by is compared with the sum left out; the builder's tests own it. */
 const createdBy = (s: string) => s.replace(/\b(dir|file|multi):[0-9a-f]{64}/g, '$1:<sum>');
 
-const skip = process.getuid?.() !== 0
-  ? 'RUN steps need root (overlay mount, namespaces, chroot)'
-  : !existsSync(CONTEXT) ? 'shared/real-store-a is missing'
-  : !existsSync('/bin/busybox') ? 'no /bin/busybox to make the base image from' : undefined;
+const skip =
+  process.getuid?.() !== 0
+    ? 'RUN steps need root (overlay mount, namespaces, chroot)'
+    : !existsSync('/bin/busybox')
+      ? 'no /bin/busybox to make the base image from'
+      : undefined;
 
-/** make-base-image.sh's root filesystem, as a tar. */
+/** scripts/make-base-image.sh's root filesystem, as a tar. */
 function busyboxRootfs(dir: string): string {
-  execFileSync('bash', ['-euc', `mkdir -p "$1/rootfs/bin"; cd "$1/rootfs"; cp /bin/busybox bin/busybox
-for a in $(./bin/busybox --list); do [ "$a" = busybox ] || ln -sf busybox "bin/$a"; done
-mkdir -p etc tmp var/log usr/lib opt root
-echo "root:x:0:0:root:/root:/bin/sh" > etc/passwd; echo "root:x:0:" > etc/group
-tar -C "$1/rootfs" -cf "$1/rootfs.tar" .`, 'sh', dir]);
+  execFileSync(join(SCRIPTS, 'make-base-image.sh'), ['--tar', join(dir, 'rootfs.tar')]);
   return join(dir, 'rootfs.tar');
 }
 
@@ -116,36 +114,38 @@ describe.skipIf(skip)(`engine root vs Docker${skip ? ` (skipped: ${skip})` : ''}
     expect(got.map(strip)).toEqual(want.map(strip));
   });
 
-  it('volumes: appdata (named) and job2\'s anonymous volume from VOLUME /var/cache/app', () => {
+  it("volumes: appdata (named) and job2's anonymous volume from VOLUME /var/cache/app", () => {
     const got = cliJson<Array<{Name: string}>>(['volumes', '--root', root]).map((v) => v.Name);
     expect(got).toContain('appdata');
     expect(got.filter((n) => /^[0-9a-f]{64}$/.test(n))).toHaveLength(1);
   });
 });
 
-// The same Dockerfile and operations on the dockerd running here, compared with the engine directly.
-const daemonSkip = skip ?? (() => {
-  try {
-    execFileSync('docker', ['image', 'inspect', 'localbase:1'], {stdio: 'ignore'});
-    return undefined;
-  } catch {
-    return 'no running dockerd with localbase:1 (start-dockerd.sh, make-base-image.sh)';
-  }
-})();
+// The same Dockerfile and operations on a private dockerd, compared with the engine directly.
+const daemonSkip = skip ?? daemonUnavailable();
 
-describe.skipIf(daemonSkip)(`engine root vs the running dockerd${daemonSkip ? ` (skipped: ${daemonSkip})` : ''}`, () => {
+describe.skipIf(daemonSkip)(`engine root vs a private dockerd${daemonSkip ? ` (skipped: ${daemonSkip})` : ''}`, () => {
   const tag = `lsengine${process.pid}`;
   let tmp: string;
   let root: string;
   let theirs: string[] = [];
+  let daemon: Daemon | string = 'not started';
+  const docker = (...args: string[]) => (daemon as Daemon).docker(...args);
 
   beforeAll(async () => {
     tmp = mkdtempSync(join(tmpdir(), 'layerscope-evd-live-'));
     root = join(tmp, 'root');
-    process.env.DOCKER_BUILDKIT = '0';
+    daemon = await startDaemon({baseImage: true});
+    if (typeof daemon === 'string') return;
     await docker('build', '-q', '-t', `${tag}:1`, join(CONTEXT, 'myapp'));
     await docker('run', '-d', '--name', `${tag}-web`, '--network', 'none', `${tag}:1`);
-    await docker('exec', `${tag}-web`, 'sh', '-c', 'echo "ServerName web1" >> /etc/apache2/apache2.conf; rm /etc/apache2/ports.conf; rm -rf /usr/lib/python3/site-packages/flask; mkdir /usr/lib/python3/site-packages/flask; echo new > /usr/lib/python3/site-packages/flask/new.py; chmod 700 /opt/source-code/app.py');
+    await docker(
+      'exec',
+      `${tag}-web`,
+      'sh',
+      '-c',
+      'echo "ServerName web1" >> /etc/apache2/apache2.conf; rm /etc/apache2/ports.conf; rm -rf /usr/lib/python3/site-packages/flask; mkdir /usr/lib/python3/site-packages/flask; echo new > /usr/lib/python3/site-packages/flask/new.py; chmod 700 /opt/source-code/app.py',
+    );
     theirs = lines(await docker('diff', `${tag}-web`));
     const base = join(tmp, 'localbase.tar');
     await docker('save', '-o', base, 'localbase:1');
@@ -164,20 +164,23 @@ describe.skipIf(daemonSkip)(`engine root vs the running dockerd${daemonSkip ? ` 
     fs(root, 'web', ['chmod', '700', '/opt/source-code/app.py']);
   }, 300_000);
   afterAll(async () => {
-    await docker('rm', '-f', `${tag}-web`).catch(() => undefined);
-    await docker('rmi', '-f', `${tag}:1`).catch(() => undefined);
+    if (typeof daemon !== 'string') await daemon.stop();
     if (tmp) rmSync(tmp, {recursive: true, force: true});
   }, 120_000);
 
-  it('docker history and layerscope history agree (created_by, sizes; the loaded base keeps its id)', async () => {
-    const want = lines(await docker('history', '--no-trunc', '--format', '{{json .}}', `${tag}:1`)).map((l) => JSON.parse(l) as {CreatedBy: string; Size: string; ID: string});
+  it('docker history and layerscope history agree (created_by, sizes; the loaded base keeps its id)', async (ctx) => {
+    if (typeof daemon === 'string') return ctx.skip(daemon);
+    const want = lines(await docker('history', '--no-trunc', '--format', '{{json .}}', `${tag}:1`)).map(
+      (l) => JSON.parse(l) as {CreatedBy: string; Size: string; ID: string},
+    );
     const got = cliJson<{CreatedBy: string; SizeHuman: string; ID: string}[]>(['history', 'myapp:1', '--root', root]);
     expect(got.map((g) => createdBy(g.CreatedBy))).toEqual(want.map((w) => createdBy(w.CreatedBy)));
     expect(got.map((g) => g.SizeHuman)).toEqual(want.map((w) => w.Size));
     expect(got.at(-1)!.ID).toBe(want.at(-1)!.ID);
   });
 
-  it('docker diff and layerscope diff agree', () => {
+  it('docker diff and layerscope diff agree', (ctx) => {
+    if (typeof daemon === 'string') return ctx.skip(daemon);
     expect(lines(cli(['diff', 'web', '--root', root]).stdout).sort()).toEqual([...theirs].sort());
   });
 });

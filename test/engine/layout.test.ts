@@ -1,14 +1,16 @@
 // The layout writer against Docker's own bytes: image configs, layer tars, load of real `docker save` archives.
 import {execFileSync} from 'node:child_process';
-import {mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync} from 'node:fs';
+import {createReadStream, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {Readable} from 'node:stream';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {applyLayerTar, encodeHeader, writeLayerTar, type TarHeader} from '../../source/engine/layer-tar.js';
+import {applyLayerTar, writeLayerTar} from '../../source/engine/layer-tar.js';
+import {encodeHeader} from '../../source/tar/encode.js';
+import {header, tarOf} from '../helpers/tar-entries.js';
 import {createRoot, createContainerLayers, MARKER_FILE} from '../../source/engine/layout.js';
 import {listImages, serializeImageConfig, type ImageConfig} from '../../source/engine/layout-image.js';
 import {load} from '../../source/engine/import.js';
+import {EngineRoot} from '../../source/engine/engine-root.js';
 import {canExtract, cleanupExtracted, extractRealStoreA, REAL_A, skipReason} from '../helpers/real-store.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'layerscope-layout-'));
@@ -16,11 +18,6 @@ afterAll(() => {
   rmSync(tmp, {recursive: true, force: true});
   cleanupExtracted();
 });
-
-const header = (name: string, over: Partial<TarHeader> = {}): TarHeader => ({
-  name, type: 'file', mode: 0o644, uid: 0, gid: 0, size: 0, mtime: 0, linkname: '', devmajor: 0, devminor: 0, xattrs: {}, ...over,
-});
-const tarOf = (...entries: Buffer[]): Readable => Readable.from([Buffer.concat([...entries, Buffer.alloc(1024)])]);
 
 describe('root marker', () => {
   it('creates a root with the marker and refuses a foreign non-empty directory', async () => {
@@ -49,6 +46,20 @@ describe('layer tar applier safety', () => {
     await expect(applyLayerTar(viaLink, dir)).rejects.toThrow(/"esc\/passwd".*symlink "esc"/);
     const dir2 = mkdtempSync(join(tmp, 'apply-'));
     await expect(applyLayerTar(tarOf(encodeHeader(header('h', {type: 'hardlink', linkname: '../../etc/passwd'}))), dir2)).rejects.toThrow(/"h"/);
+  });
+});
+
+const asRoot = process.getuid?.() === 0;
+describe.skipIf(!asRoot)(`device nodes${asRoot ? '' : ' (skipped: mknod needs root)'}`, () => {
+  it.each(['gnu', 'posix'])("keep their numbers from a tar in GNU tar's %s format (Go's archive/tar reads both)", async (format) => {
+    const stage = mkdtempSync(join(tmp, 'devs-'));
+    execFileSync('mknod', ['-m', '600', join(stage, 'chr'), 'c', '1', '3']);
+    execFileSync('mknod', ['-m', '600', join(stage, 'blk'), 'b', '7', '200']);
+    const archive = join(tmp, `devs-${format}.tar`);
+    execFileSync('tar', [`--format=${format}`, '-cf', archive, '-C', stage, 'chr', 'blk']);
+    const dir = mkdtempSync(join(tmp, 'apply-'));
+    await applyLayerTar(createReadStream(archive), dir);
+    for (const name of ['chr', 'blk']) expect(statSync(join(dir, name)).rdev).toBe(statSync(join(stage, name)).rdev);
   });
 });
 
@@ -104,8 +115,20 @@ describe.skipIf(!canExtract)(`against real-store-a (Docker 20.10)${canExtract ? 
     expect(readdirSync(ours).sort()).toEqual(readdirSync(theirs).sort());
     for (const chain of readdirSync(ours)) {
       for (const f of ['diff', 'size', 'parent']) {
-        const want = (() => { try { return readFileSync(join(theirs, chain, f), 'utf8'); } catch { return undefined; } })();
-        const got = (() => { try { return readFileSync(join(ours, chain, f), 'utf8'); } catch { return undefined; } })();
+        const want = (() => {
+          try {
+            return readFileSync(join(theirs, chain, f), 'utf8');
+          } catch {
+            return undefined;
+          }
+        })();
+        const got = (() => {
+          try {
+            return readFileSync(join(ours, chain, f), 'utf8');
+          } catch {
+            return undefined;
+          }
+        })();
         expect(got, `${chain}/${f}`).toBe(want);
       }
     }
@@ -113,8 +136,11 @@ describe.skipIf(!canExtract)(`against real-store-a (Docker 20.10)${canExtract ? 
     const cache = readFileSync(join(ours, 'a553a21447eef15b87880a5a1ef7ecec57a7fe77e5ec53a7ac402745b1f1b52a/cache-id'), 'utf8');
     expect(execFileSync('getfattr', ['--only-values', '-n', 'trusted.overlay.opaque', join(root, 'overlay2', cache, 'diff/etc/apache2')]).toString()).toBe('y');
     const rmCache = readFileSync(join(ours, '74abf79a66ab226f8692c79c1ab9e1cf8f1de7729a90ba14faaf0193acb82661/cache-id'), 'utf8');
-    expect(execFileSync('stat', ['-c', '%F %t:%T', join(root, 'overlay2', rmCache, 'diff/usr/lib/python3/site-packages/flask')]).toString().trim())
-      .toBe('character special file 0:0');
+    expect(
+      execFileSync('stat', ['-c', '%F %t:%T', join(root, 'overlay2', rmCache, 'diff/usr/lib/python3/site-packages/flask')])
+        .toString()
+        .trim(),
+    ).toBe('character special file 0:0');
     // lower files: l/X:l/Y top-most first, each a link to a diff dir.
     const top = readFileSync(join(ours, 'a18f7bed7870f3886812aef001d22857c214fa895d1457e2f4e589a936b796f5/cache-id'), 'utf8');
     expect(readFileSync(join(root, 'overlay2', top, 'lower'), 'utf8').split(':')).toHaveLength(7);
@@ -122,11 +148,10 @@ describe.skipIf(!canExtract)(`against real-store-a (Docker 20.10)${canExtract ? 
 
   it('creates container layers in the mounts/-init layout', async () => {
     const root = join(tmp, 'loaded');
-    const c = await createContainerLayers(root, 'sha256:a18f7bed7870f3886812aef001d22857c214fa895d1457e2f4e589a936b796f5');
+    const engine = await EngineRoot.open(root);
+    const c = await engine.transaction((txn) => createContainerLayers(txn, 'sha256:a18f7bed7870f3886812aef001d22857c214fa895d1457e2f4e589a936b796f5'));
     const mounts = join(root, 'image/overlay2/layerdb/mounts', c.containerId);
     expect(readFileSync(join(mounts, 'init-id'), 'utf8')).toBe(`${c.mountId}-init`);
     expect(readFileSync(join(root, 'overlay2', c.mountId, 'lower'), 'utf8').split(':')).toHaveLength(9);
   });
 });
-
-

@@ -8,14 +8,15 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {build} from '../../source/engine/build.js';
 import {importRootfs, load} from '../../source/engine/import.js';
 import {save} from '../../source/engine/save.js';
-import {docker, startDaemon, stopDaemon, type Daemon} from '../helpers/dockerd.js';
-import {isRoot, REAL_A} from '../helpers/real-store.js';
+import {startDaemon, type Daemon} from '../helpers/dockerd.js';
+import {isRoot} from '../helpers/fixture-root.js';
+import {REAL_A} from '../helpers/real-store.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'layerscope-save-'));
 afterAll(() => rmSync(tmp, {recursive: true, force: true}));
 
 describe.skipIf(!isRoot)(`save after load${isRoot ? '' : ' (skipped: loading whiteouts needs root for mknod)'}`, () => {
-  it('re-creates Docker\'s own docker save archives byte for byte', async () => {
+  it("re-creates Docker's own docker save archives byte for byte", async () => {
     const root = join(tmp, 'loaded');
     await load({root, archive: join(REAL_A, 'myapps.docker-archive.tar')});
     await load({root, archive: join(REAL_A, 'cowlab.docker-archive.tar')});
@@ -28,15 +29,14 @@ describe.skipIf(!isRoot)(`save after load${isRoot ? '' : ' (skipped: loading whi
 
 describe.skipIf(!isRoot)(`a built image in a real dockerd${isRoot ? '' : ' (skipped: dockerd needs root)'}`, () => {
   let daemon: Daemon | string = 'not started';
+  const docker = (...args: string[]) => (daemon as Daemon).docker(...args);
   const tag = `layerscope-save-test:${randomBytes(4).toString('hex')}`;
   beforeAll(async () => {
     daemon = await startDaemon();
   }, 400_000);
   afterAll(async () => {
-    if (typeof daemon === 'string') return;
-    await docker('rmi', tag).catch(() => undefined);
-    await stopDaemon(daemon);
-  });
+    if (typeof daemon !== 'string') await daemon.stop();
+  }, 120_000);
 
   it('docker load accepts our archive and docker run starts it', async (ctx) => {
     if (typeof daemon === 'string') return ctx.skip(`no dockerd: ${daemon}`);
@@ -49,7 +49,10 @@ describe.skipIf(!isRoot)(`a built image in a real dockerd${isRoot ? '' : ' (skip
     const ctxDir = join(tmp, 'ctx');
     mkdirSync(join(ctxDir, 'app'), {recursive: true});
     writeFileSync(join(ctxDir, 'app/hello.txt'), 'hello from layerscope\n');
-    writeFileSync(join(ctxDir, 'Dockerfile'), 'FROM localbase:1\nCOPY app /opt/app\nWORKDIR /opt/app\nENV WHO=engine\nCMD ["sh", "-c", "cat hello.txt; echo $WHO"]\n');
+    writeFileSync(
+      join(ctxDir, 'Dockerfile'),
+      'FROM localbase:1\nCOPY app /opt/app\nWORKDIR /opt/app\nENV WHO=engine\nCMD ["sh", "-c", "cat hello.txt; echo $WHO"]\n',
+    );
     const {id} = await build({root, context: ctxDir, tags: [tag]});
     await save({root, images: [tag], output: join(tmp, 'built.tar')});
     expect(await docker('load', '-i', join(tmp, 'built.tar'))).toContain(`Loaded image: ${tag}`);
@@ -57,4 +60,3 @@ describe.skipIf(!isRoot)(`a built image in a real dockerd${isRoot ? '' : ' (skip
     expect(await docker('run', '--rm', '--network', 'none', tag)).toBe('hello from layerscope\nengine\n');
   }, 120_000);
 });
-

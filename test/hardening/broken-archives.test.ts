@@ -7,6 +7,7 @@ import {join} from 'node:path';
 import {afterAll, describe, expect, it} from 'vitest';
 import {cli} from '../helpers/cli.js';
 import {REAL_A} from '../helpers/real-store.js';
+import {budget} from '../helpers/budget.js';
 import {seeded} from '../helpers/random.js';
 
 const COWLAB = join(REAL_A, 'cowlab.docker-archive.tar');
@@ -19,7 +20,14 @@ function headerOffsets(buf: Buffer): number[] {
   for (let off = 0; off + 512 <= buf.length;) {
     if (buf.subarray(off, off + 512).every((b) => b === 0)) break;
     out.push(off);
-    const size = parseInt(buf.subarray(off + 124, off + 136).toString().replace(/\0.*$/, '').trim() || '0', 8);
+    const size = parseInt(
+      buf
+        .subarray(off + 124, off + 136)
+        .toString()
+        .replace(/\0.*$/, '')
+        .trim() || '0',
+      8,
+    );
     off += 512 + Math.ceil(size / 512) * 512;
   }
   return out;
@@ -37,13 +45,15 @@ const CORRUPTIONS: Record<string, Corruption> = {
   },
   'flipped bytes': (buf, rand) => {
     const out = Buffer.from(buf);
-    for (let i = 0; i < 1 + Math.floor(rand() * 64); i++) out[Math.floor(rand() * out.length)] ^= 1 << Math.floor(rand() * 8);
+    for (let i = 0; i < 1 + Math.floor(rand() * 64); i++) out[Math.floor(rand() * out.length)]! ^= 1 << Math.floor(rand() * 8);
     return out;
   },
   truncated: (buf, rand) => buf.subarray(0, Math.floor(rand() * buf.length)),
   'layer tar header damaged': (buf, rand) => {
     // a header inside a layer.tar member: the first header after each member's own header
-    const offs = headerOffsets(buf).map((o) => o + 512).filter((o) => buf.subarray(o + 257, o + 262).toString() === 'ustar');
+    const offs = headerOffsets(buf)
+      .map((o) => o + 512)
+      .filter((o) => buf.subarray(o + 257, o + 262).toString() === 'ustar');
     const off = offs[Math.floor(rand() * offs.length)] ?? 0;
     const out = Buffer.from(buf);
     out.write(rand() < 0.5 ? '../../escape\0' : '/etc/absolute\0', off, 'latin1');
@@ -51,7 +61,14 @@ const CORRUPTIONS: Record<string, Corruption> = {
   },
 };
 
-const COMMANDS = (file: string) => [['history', file], ['ls', file], ['ls', `${file}@2`, '/etc'], ['ci', file], ['diff', `${file}@1`, file], ['images', file]];
+const COMMANDS = (file: string) => [
+  ['history', file],
+  ['ls', file],
+  ['ls', `${file}@2`, '/etc'],
+  ['ci', file],
+  ['diff', `${file}@1`, file],
+  ['images', file],
+];
 
 function check(file: string): void {
   const before = readdirSync(dir).sort();
@@ -60,7 +77,7 @@ function check(file: string): void {
     const r = cli(args, {timeout: 30_000});
     const what = `${args.join(' ')}`;
     expect(r.code, `${what} timed out or crashed: ${r.stderr}`).toBeGreaterThanOrEqual(0);
-    expect(r.code, `${what}: ${r.stderr}`).toBeLessThanOrEqual(2);
+    expect(r.code, `${what}: ${r.stderr}`).toBeLessThanOrEqual(3);
     expect(r.stderr, what).not.toMatch(/\n\s+at .*\(.*:\d+:\d+\)/);
     if (r.code !== 0) expect(r.stderr.trim().length, `${what} failed silently`).toBeGreaterThan(0);
   }
@@ -84,23 +101,27 @@ describe('broken archives', () => {
     expect(r.stderr).toContain(file);
   });
 
-  it('seeded fuzz over the corruptions (bounded in time)', () => {
-    const seed = Number(process.env.LAYERSCOPE_FUZZ_SEED ?? 20261126);
-    const rand = seeded(seed);
-    const names = Object.keys(CORRUPTIONS);
-    const deadline = Date.now() + 30_000;
-    let rounds = 0;
-    copyFileSync(COWLAB, join(dir, 'base.tar'));
-    while (Date.now() < deadline) {
-      let buf = readFileSync(join(dir, 'base.tar'));
-      for (let i = 0; i < 1 + Math.floor(rand() * 2); i++) buf = CORRUPTIONS[names[Math.floor(rand() * names.length)]!]!(buf, rand);
-      const file = join(dir, `fuzz-${rounds}.tar`);
-      writeFileSync(file, buf);
-      check(file);
-      rmSync(file);
-      rounds++;
-    }
-    console.log(`archive fuzz: seed ${seed}, ${rounds} damaged archives`);
-    expect(rounds).toBeGreaterThan(0);
-  }, 120_000);
+  const fuzz = budget('ARCHIVE_FUZZ', {quick: 4, deep: 150}, 20261126);
+  it(
+    'seeded fuzz over the corruptions',
+    () => {
+      const names = Object.keys(CORRUPTIONS);
+      copyFileSync(COWLAB, join(dir, 'base.tar'));
+      for (const seed of fuzz.seeds) {
+        const rand = seeded(seed);
+        let buf: Buffer = readFileSync(join(dir, 'base.tar'));
+        for (let i = 0; i < 1 + Math.floor(rand() * 2); i++) buf = CORRUPTIONS[names[Math.floor(rand() * names.length)]!]!(buf, rand);
+        const file = join(dir, `fuzz-${seed}.tar`);
+        writeFileSync(file, buf);
+        try {
+          check(file);
+        } catch (error) {
+          throw new Error(`${fuzz.replay(seed)}: ${(error as Error).message}`, {cause: error});
+        }
+        rmSync(file);
+      }
+      console.log(`archive fuzz: ${fuzz.summary} damaged archives`);
+    },
+    120_000 + fuzz.seeds.length * 30_000,
+  );
 });

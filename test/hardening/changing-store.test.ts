@@ -2,28 +2,22 @@
 // volumes and writes into writable layers while layerscope indexes and watches the root.
 // Nothing may throw, and the watched view must converge to what a fresh read of the root says.
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {openStore} from '../../source/commands/context.js';
+import {openRoot} from '../../source/store/docker-root.js';
 import {watchStore, type StoreWatch} from '../../source/store/watch.js';
 import type {DockerStore} from '../../source/store/store.js';
 import {cli} from '../helpers/cli.js';
-import {docker, ensureBaseImage, startDaemon, stopDaemon, type Daemon} from '../helpers/dockerd.js';
+import {startDaemon, type Daemon} from '../helpers/dockerd.js';
 
 const tag = `lschg${process.pid}`;
 let daemon: Daemon | string = 'not started';
+const docker = (...args: string[]) => (daemon as Daemon).docker(...args);
 
 beforeAll(async () => {
-  if (process.getuid?.() !== 0) return;
-  daemon = await startDaemon();
-  if (typeof daemon === 'string') return;
-  await ensureBaseImage();
+  daemon = await startDaemon({baseImage: true});
 }, 600_000);
 
 afterAll(async () => {
-  if (typeof daemon === 'string') return;
-  for (const n of ['a', 'b', 'c']) await docker('rm', '-f', '-v', `${tag}-${n}`).catch(() => undefined);
-  await docker('rmi', '-f', `${tag}:1`, `${tag}:2`).catch(() => undefined);
-  await docker('volume', 'rm', `${tag}-v`).catch(() => undefined);
-  await stopDaemon(daemon);
+  if (typeof daemon !== 'string') await daemon.stop();
 }, 120_000);
 
 /** What must agree between the watched store and a fresh one. */
@@ -32,7 +26,15 @@ function state(store: DockerStore) {
     containers: store.containers.map((c) => `${c.name} ${c.state}`).sort(),
     images: [...store.images.values()].map((i) => `${i.id} ${i.tags.join(',')}`).sort(),
     volumes: store.volumes.map((v) => `${v.name} ${v.usedBy.length}`).sort(),
-    diffs: store.containers.map((c) => `${c.name}: ${store.containerChanges(c).map((ch) => `${ch.kind} ${ch.path}`).join(' ')}`).sort(),
+    diffs: store.containers
+      .map(
+        (c) =>
+          `${c.name}: ${store
+            .containerChanges(c)
+            .map((ch) => `${ch.kind} ${ch.path}`)
+            .join(' ')}`,
+      )
+      .sort(),
   };
 }
 
@@ -45,7 +47,7 @@ describe('a store changing under the reader', () => {
   it('no crash while dockerd rewrites the root; the watched view converges', async (ctx) => {
     if (typeof daemon === 'string') return ctx.skip(daemon);
     const root = daemon.dataRoot;
-    const store = openStore(root);
+    const store = openRoot(root);
     let watch: StoreWatch | undefined;
     const errors: unknown[] = [];
     try {
@@ -79,7 +81,7 @@ describe('a store changing under the reader', () => {
         expect(r.stderr).not.toMatch(/\n\s+at .*:\d+:\d+\)/);
       }
       await busy;
-      const fresh = () => state(openStore(root));
+      const fresh = () => state(openRoot(root));
       const converged = await until(() => JSON.stringify(state(store)) === JSON.stringify(fresh()));
       expect(state(store)).toEqual(fresh());
       expect(converged).toBe(true);

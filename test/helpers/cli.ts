@@ -15,8 +15,9 @@ export function cli(args: string[], opts: SpawnSyncOptions = {}): CliResult {
   return {code: r.status ?? -1, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '')};
 }
 
+/** The JSON a command printed: whole (exit 0) or in part with warnings (exit 3, tested apart). */
 export function cliJson<T>(args: string[]): T {
   const r = cli([...args, '--json']);
-  if (r.code !== 0) throw new Error(`layerscope ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+  if (r.code !== 0 && r.code !== 3) throw new Error(`layerscope ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
   return JSON.parse(r.stdout) as T;
 }

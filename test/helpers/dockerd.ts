@@ -1,104 +1,79 @@
-// A real dockerd for tests: the one already running, or one started on a temp data root
-// with ../shared/real-docker/start-dockerd.sh (root; installs Debian's docker.io if needed).
-import {execFile} from 'node:child_process';
-import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs';
-import {tmpdir} from 'node:os';
-import {join} from 'node:path';
+// A private, real dockerd for one test file: its own data root, exec root, pidfile and unix socket
+// in a temp directory (scripts/dockerd-start.sh), so a test never reads or changes a daemon it did
+// not start, and none sees another's images or volumes. Every docker call goes to that socket.
+//
+//   let daemon: Daemon | string = 'not started';
+//   beforeAll(async () => { daemon = await startDaemon({baseImage: true}); }, 600_000);
+//   afterAll(async () => { if (typeof daemon !== 'string') await daemon.stop(); }, 120_000);
+//   it('...', async (ctx) => { if (typeof daemon === 'string') return ctx.skip(daemon); await daemon.docker('ps'); });
+//
+// A string instead of a Daemon is the reason there is none (not root, dockerd not installed, it did
+// not start): tests skip with it.
+import {execFile, execFileSync} from 'node:child_process';
+import {mkdtempSync, rmSync} from 'node:fs';
+import {join, resolve} from 'node:path';
 import {promisify} from 'node:util';
-import {SHARED} from './real-store.js';
 
 export const run = promisify(execFile);
-export const SHARED_BASE_SCRIPT = join(SHARED, 'real-docker/make-base-image.sh');
+/** The project's shell recipes: dockerd-start.sh, dockerd-stop.sh, make-base-image.sh. */
+export const SCRIPTS = resolve(import.meta.dirname, '../../scripts');
 
 export interface Daemon {
+  /** The DOCKER_HOST value of this daemon (unix://DIR/sock). */
+  host: string;
+  /** Its --data-root: the store layerscope reads. */
   dataRoot: string;
-  /** Set when this process started the daemon and so must stop it. */
-  pid?: number;
-  tempRoot?: string;
+  /** Its --pidfile. */
+  pidFile: string;
+  /** Run the docker CLI against this daemon (classic builder); resolves to stdout. */
+  docker(...args: string[]): Promise<string>;
+  /** GET from this daemon's API (raw numbers where the CLI rounds). */
+  api(path: string): Promise<string>;
+  /** Stop the daemon (and its containers), unmount what it left, remove its directory. */
+  stop(): Promise<void>;
 }
 
-export async function docker(...args: string[]): Promise<string> {
-  return (await run('docker', args, {maxBuffer: 64 << 20})).stdout;
-}
-
-async function dockerInfoRoot(): Promise<string | undefined> {
-  try {
-    return (await run('docker', ['info', '--format', '{{.DockerRootDir}}'])).stdout.trim();
-  } catch {
-    return undefined;
-  }
-}
-
-/** A running dockerd, or the reason there is none (for the skip message). */
-export async function startDaemon(): Promise<Daemon | string> {
-  const running = await dockerInfoRoot();
-  if (running) return {dataRoot: running};
+/** Why a test cannot have a dockerd here, or undefined when it can. */
+export function daemonUnavailable(): string | undefined {
   if (process.getuid?.() !== 0) return 'starting dockerd needs root';
-  if (!existsSync(SHARED_BASE_SCRIPT)) return `${SHARED} is missing (its real-docker scripts start dockerd)`;
-  const tempRoot = mkdtempSync(join(tmpdir(), 'layerscope-dockerd-'));
-  try {
-    await run(join(SHARED, 'real-docker/start-dockerd.sh'), [tempRoot], {timeout: 300_000});
-  } catch (error) {
-    rmSync(tempRoot, {recursive: true, force: true});
-    return `dockerd could not start: ${(error as Error).message.split('\n')[0]}`;
+  for (const tool of ['dockerd', 'docker', 'busybox', 'curl']) {
+    try {
+      execFileSync('sh', ['-c', `command -v ${tool}`], {stdio: 'ignore'});
+    } catch {
+      return `${tool} is not installed (.ci/run installs docker.io, busybox-static, curl)`;
+    }
   }
-  const dataRoot = await dockerInfoRoot();
-  const pid = Number(readFileSync('/var/run/docker.pid', 'utf8'));
-  // Someone else's daemon may have won the race to the socket: then it is not ours to stop.
-  if (dataRoot !== tempRoot) {
-    rmSync(tempRoot, {recursive: true, force: true});
-    return dataRoot ? {dataRoot} : 'dockerd started but does not answer';
-  }
-  return {dataRoot, pid, tempRoot};
-}
-
-export async function stopDaemon(daemon: Daemon): Promise<void> {
-  if (daemon.pid === undefined) return;
-  process.kill(daemon.pid, 'SIGTERM');
-  for (let i = 0; i < 100 && existsSync(`/proc/${daemon.pid}`); i++) await new Promise((r) => setTimeout(r, 200));
-  if (daemon.tempRoot) rmSync(daemon.tempRoot, {recursive: true, force: true});
-}
-
-/** Import the busybox base image `localbase:1` unless the daemon has it. */
-export async function ensureBaseImage(): Promise<void> {
-  try {
-    await docker('image', 'inspect', 'localbase:1');
-  } catch {
-    await run(join(SHARED, 'real-docker/make-base-image.sh'), [], {timeout: 120_000});
-  }
+  return undefined;
 }
 
 /**
- * A private dockerd with another storage driver (e.g. vfs) on its own socket, data root and
- * exec root, so it never meets the default daemon. Returns DOCKER_HOST for the CLI, or why not.
+ * Start a private dockerd (storage driver `driver`, dockerd's default overlay2 otherwise) and,
+ * with `baseImage`, import the busybox image `localbase:1` into it (scripts/make-base-image.sh).
  */
-export async function startPrivateDaemon(driver: string): Promise<{host: string; dataRoot: string; stop: () => Promise<void>} | string> {
-  if (process.getuid?.() !== 0) return 'starting dockerd needs root';
-  if (!existsSync(SHARED_BASE_SCRIPT)) return `${SHARED} is missing (its real-docker scripts make the base image)`;
-  try {
-    await run('sh', ['-c', 'command -v dockerd']);
-  } catch {
-    return 'dockerd is not installed (run ../shared/real-docker/start-dockerd.sh once)';
-  }
-  const dir = mkdtempSync(join(tmpdir(), `layerscope-${driver}-`));
-  const host = `unix://${dir}/sock`;
-  const {spawn} = await import('node:child_process');
-  const child = spawn('dockerd', ['--data-root', `${dir}/root`, '--exec-root', `${dir}/exec`, '--pidfile', `${dir}/pid`, '-H', host,
-    '--storage-driver', driver, '--iptables=false', '--bridge=none', '--ip-forward=false', '--ip-masq=false'], {stdio: 'ignore', detached: true});
-  const stop = async () => {
-    child.kill('SIGTERM');
-    for (let i = 0; i < 100 && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 200));
-    await run('sh', ['-c', `umount -R ${dir}/exec 2>/dev/null; true`]);
+export async function startDaemon(opts: {driver?: string; baseImage?: boolean} = {}): Promise<Daemon | string> {
+  const unavailable = daemonUnavailable();
+  if (unavailable) return unavailable;
+  // Short path: the daemon's sockets live under it (108-byte limit).
+  const dir = mkdtempSync('/tmp/layerscope-dockerd-');
+  const env = {...process.env, DOCKER_HOST: `unix://${dir}/sock`, DOCKER_BUILDKIT: '0', ...(opts.driver ? {STORAGE_DRIVER: opts.driver} : {})};
+  const stop = async (): Promise<void> => {
+    await run(join(SCRIPTS, 'dockerd-stop.sh'), [dir], {timeout: 120_000}).catch(() => undefined);
     rmSync(dir, {recursive: true, force: true});
   };
-  for (let i = 0; i < 120; i++) {
-    try {
-      await run('docker', ['-H', host, 'info'], {timeout: 5000});
-      return {host, dataRoot: `${dir}/root`, stop};
-    } catch {
-      await new Promise((r) => setTimeout(r, 500));
-    }
+  try {
+    await run(join(SCRIPTS, 'dockerd-start.sh'), [dir], {env, timeout: 120_000});
+    if (opts.baseImage) await run(join(SCRIPTS, 'make-base-image.sh'), [], {env, timeout: 120_000});
+  } catch (error) {
+    await stop();
+    const {stderr, message} = error as {stderr?: string; message: string};
+    return `a private dockerd${opts.driver ? ` (--storage-driver ${opts.driver})` : ''} did not start: ${(stderr || message).trim().split('\n')[0]}`;
   }
-  await stop();
-  return `a private dockerd with --storage-driver ${driver} did not start`;
+  return {
+    host: env.DOCKER_HOST,
+    dataRoot: join(dir, 'root'),
+    pidFile: join(dir, 'pid'),
+    docker: async (...args) => (await run('docker', args, {env, maxBuffer: 64 << 20})).stdout,
+    api: async (path) => (await run('curl', ['-sf', '--unix-socket', join(dir, 'sock'), `http://localhost${path}`], {maxBuffer: 64 << 20})).stdout,
+    stop,
+  };
 }

@@ -25,7 +25,7 @@ import {
 } from 'node:fs';
 import {tmpdir} from 'node:os';
 import {dirname, join} from 'node:path';
-import {getAttributeSync, listAttributesSync, setAttributeSync} from 'fs-xattr';
+import {getAttributeSync, listAttributesSync, setAttributeSync} from '../../source/store/xattr-native.js';
 import type {OpaqueXattr} from '../../source/engine/cow.js';
 import type {FsOpTarget} from '../../source/engine/fs-op.js';
 
@@ -146,8 +146,7 @@ export interface OverlayDirs {
 /** The kernel behaviour CowView copies: no redirect_dir, no metacopy, no index. `userxattr` (xattrs
  *  under user.overlay., CowView's opaqueXattr 'user.overlay.opaque') implies all three and refuses
  *  an explicit redirect_dir. */
-const mountOptions = (opaqueXattr: OpaqueXattr): string =>
-  opaqueXattr === OPAQUE ? 'redirect_dir=off,index=off,metacopy=off' : 'userxattr';
+const mountOptions = (opaqueXattr: OpaqueXattr): string => (opaqueXattr === OPAQUE ? 'redirect_dir=off,index=off,metacopy=off' : 'userxattr');
 
 const mounted = new Set<string>();
 
@@ -188,7 +187,7 @@ function checkMount(): {ok: true} | {ok: false; reason: string} {
   const root = tempDir('overlay-check');
   const dirs = {lowers: [join(root, 'lower')], upper: join(root, 'upper'), work: join(root, 'work'), merged: join(root, 'merged')};
   try {
-    buildLayer(dirs.lowers[0], [
+    buildLayer(dirs.lowers[0]!, [
       {kind: 'file', path: '/gone', content: ''},
       {kind: 'dir', path: '/opaque', opaque: true},
     ]);

@@ -46,7 +46,10 @@ export function randomLayer(random: Rng): LayerItem[] {
   const count = 2 + int(random, 12);
   for (let i = 0; i < count; i++) {
     const path = randomPath(random);
-    const ancestors = path.split('/').slice(1, -1).map((_, k, parts) => `/${parts.slice(0, k + 1).join('/')}`);
+    const ancestors = path
+      .split('/')
+      .slice(1, -1)
+      .map((_, k, parts) => `/${parts.slice(0, k + 1).join('/')}`);
     if (kinds.has(path) || ancestors.some((dir) => (kinds.get(dir) ?? 'dir') !== 'dir')) continue;
     for (const dir of ancestors) kinds.set(dir, 'dir');
     const owner = {uid: pick(random, IDS), gid: pick(random, IDS)};

@@ -1,25 +1,33 @@
-// Extracts ../shared/real-store-a/var-lib-docker.tar.gz faithfully (xattrs, char-device whiteouts),
-// which needs root. Each call gives a fresh private copy, so a test may damage or watch it freely.
+// real-store-a: a Docker root written by a real dockerd, with Docker's own answers about it
+// (fixtures/real-store-a/, made by its make.sh). Extracting the root faithfully (xattrs,
+// char-device whiteouts) needs root. Each call gives a fresh private copy, so a test may damage
+// or watch it freely.
 import {execFileSync} from 'node:child_process';
-import {existsSync, mkdtempSync, rmSync} from 'node:fs';
+import {mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
-import {join, resolve} from 'node:path';
+import {join} from 'node:path';
+import {FIXTURES, isRoot} from './fixture-root.js';
 
-export const SHARED = resolve(import.meta.dirname, '../../../shared');
-export const REAL_A = join(SHARED, 'real-store-a');
+export const REAL_A = join(FIXTURES, 'real-store-a');
 
-export const isRoot = process.getuid?.() === 0;
-export const canExtract = isRoot && existsSync(join(REAL_A, 'var-lib-docker.tar.gz'));
-export const skipReason = isRoot
-  ? 'shared/real-store-a is missing'
-  : 'extracting a real Docker root (char-device whiteouts, trusted.* xattrs) needs root';
+export const canExtract = isRoot;
+export const skipReason = 'extracting a real Docker root (char-device whiteouts, trusted.* xattrs) needs root';
 
 const made: string[] = [];
 
 /** Extract real-store-a into a new temp directory and return its path (the data root). */
 export function extractRealStoreA(): string {
   const dir = mkdtempSync(join(tmpdir(), 'layerscope-real-a-'));
-  execFileSync('tar', ['--xattrs', "--xattrs-include=*", '-xzpf', join(REAL_A, 'var-lib-docker.tar.gz'), '-C', dir]);
+  execFileSync('tar', ['--xattrs', '--xattrs-include=*', '-xzpf', join(REAL_A, 'var-lib-docker.tar.gz'), '-C', dir]);
+  made.push(dir);
+  return dir;
+}
+
+/** Extract only the regular files `members` (archive paths such as './volumes/metadata.db') into a
+ *  new temp directory and return it: no root needed, for tests that read files, not whiteouts. */
+export function extractRealStoreAFiles(...members: string[]): string {
+  const dir = mkdtempSync(join(tmpdir(), 'layerscope-real-a-'));
+  execFileSync('tar', ['-xzf', join(REAL_A, 'var-lib-docker.tar.gz'), '-C', dir, ...members]);
   made.push(dir);
   return dir;
 }

@@ -3,7 +3,7 @@
 // Paths are raw bytes so names that are not UTF-8 are covered too.
 import {createHash} from 'node:crypto';
 import {closeSync, lstatSync, openSync, readSync, readdirSync, readlinkSync} from 'node:fs';
-import {getAttributeSync, listAttributesSync} from 'fs-xattr';
+import {getAttributeSync, listAttributesSync} from '../../source/store/xattr-native.js';
 
 const CHUNK = 1 << 20;
 

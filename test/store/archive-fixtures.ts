@@ -7,7 +7,7 @@ import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {gzipSync} from 'node:zlib';
-import {encodeHeader, type EntryType} from '../../source/engine/layer-tar.js';
+import {encodeHeader, type EntryType} from '../../source/tar/encode.js';
 
 const made: string[] = [];
 
@@ -39,7 +39,12 @@ export function manifestOf(archive: string): ClassicManifest[] {
 /** `tar -tvf` lines, names without a leading `./` and without the `./` root entry itself. */
 export function listing(tar: Buffer | string): string[] {
   const out = typeof tar === 'string' ? execFileSync('tar', ['-tvf', tar]) : execFileSync('tar', ['-tvf', '-'], {input: tar});
-  return out.toString('utf8').split('\n').filter(Boolean).map((l) => l.replace(/ \.\//g, ' ').replace(/ link to \.\//, ' link to ')).filter((l) => !/ \.?\/?$/.test(l));
+  return out
+    .toString('utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.replace(/ \.\//g, ' ').replace(/ link to \.\//, ' link to '))
+    .filter((l) => !/ \.?\/?$/.test(l));
 }
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -63,9 +68,22 @@ export function ociLayoutFromClassic(archive: string, gzip: (index: number) => b
       const z = gzip(i);
       return {mediaType: `application/vnd.oci.image.layer.v1.tar${z ? '+gzip' : ''}`, ...put(z ? gzipSync(raw) : raw)};
     });
-    const manifest = put(Buffer.from(JSON.stringify({schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: {mediaType: 'application/vnd.oci.image.config.v1+json', ...config}, layers})));
+    const manifest = put(
+      Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          config: {mediaType: 'application/vnd.oci.image.config.v1+json', ...config},
+          layers,
+        }),
+      ),
+    );
     const ref = m.RepoTags[0]!;
-    return {mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest, annotations: {'io.containerd.image.name': `docker.io/library/${ref}`, 'org.opencontainers.image.ref.name': ref.split(':')[1]}};
+    return {
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      ...manifest,
+      annotations: {'io.containerd.image.name': `docker.io/library/${ref}`, 'org.opencontainers.image.ref.name': ref.split(':')[1]},
+    };
   });
   writeFileSync(join(dir, 'oci-layout'), JSON.stringify({imageLayoutVersion: '1.0.0'}));
   writeFileSync(join(dir, 'index.json'), JSON.stringify({schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests}));
@@ -90,7 +108,21 @@ export function tarOf(entries: FakeEntry[]): Buffer {
   const parts: Buffer[] = [];
   for (const e of entries) {
     const body = Buffer.from(e.body ?? '');
-    parts.push(encodeHeader({name: e.name, type: e.type ?? 'file', mode: 0o644, uid: 0, gid: 0, size: body.length, mtime: 1_700_000_000, linkname: e.linkname ?? '', devmajor: 0, devminor: 0, xattrs: {}}));
+    parts.push(
+      encodeHeader({
+        name: e.name,
+        type: e.type ?? 'file',
+        mode: 0o644,
+        uid: 0,
+        gid: 0,
+        size: body.length,
+        mtime: 1_700_000_000,
+        linkname: e.linkname ?? '',
+        devmajor: 0,
+        devminor: 0,
+        xattrs: {},
+      }),
+    );
     if (body.length) parts.push(body, Buffer.alloc((512 - (body.length % 512)) % 512));
   }
   parts.push(Buffer.alloc(1024));
@@ -100,7 +132,14 @@ export function tarOf(entries: FakeEntry[]): Buffer {
 /** A classic `docker save` archive around the given layer tars (config made up to match). */
 export function classicArchive(out: string, layers: Buffer[], opts: {missing?: number} = {}): string {
   const diffIds = layers.map((l) => `sha256:${sha(l)}`);
-  const config = Buffer.from(JSON.stringify({architecture: 'amd64', os: 'linux', rootfs: {type: 'layers', diff_ids: diffIds}, history: layers.map((_, i) => ({created_by: `step ${i}`}))}));
+  const config = Buffer.from(
+    JSON.stringify({
+      architecture: 'amd64',
+      os: 'linux',
+      rootfs: {type: 'layers', diff_ids: diffIds},
+      history: layers.map((_, i) => ({created_by: `step ${i}`})),
+    }),
+  );
   const configName = `${sha(config)}.json`;
   const names = layers.map((l) => `${sha(l)}/layer.tar`);
   const entries: FakeEntry[] = [{name: configName, body: config}];

@@ -18,7 +18,11 @@ const DIST_INDEX = join(import.meta.dirname, '../../dist/store/archive-index.js'
 const COWLAB = join(REAL_A, 'cowlab.docker-archive.tar');
 const MYAPPS = join(REAL_A, 'myapps.docker-archive.tar');
 const oracle = <T>(name: string) => JSON.parse(readFileSync(join(REAL_A, name), 'utf8')) as T;
-const jsonl = <T>(name: string) => readFileSync(join(REAL_A, name), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as T);
+const jsonl = <T>(name: string) =>
+  readFileSync(join(REAL_A, name), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as T);
 
 interface Inspect {
   Id: string;
@@ -92,7 +96,15 @@ describe('docker save archives vs Docker', () => {
     const [m] = manifestOf(COWLAB);
     const image = findImage(store, 'cowlab:1')!;
     m!.Layers.forEach((name, i) => {
-      const want = listing(member(COWLAB, name)).map((l) => l.split(/\s+/).slice(5).join(' ').replace(/ (->|link to) .*$/, '')).sort();
+      const want = listing(member(COWLAB, name))
+        .map((l) =>
+          l
+            .split(/\s+/)
+            .slice(5)
+            .join(' ')
+            .replace(/ (->|link to) .*$/, ''),
+        )
+        .sort();
       expect(tarNames(store.tree(image.layers[i]!))).toEqual(want);
     });
   });
@@ -122,7 +134,13 @@ describe('docker save archives vs Docker', () => {
 });
 
 describe('OCI layouts (built from the classic archive by the OCI image-layout spec)', () => {
-  const treesOf = async (store: ArchiveStore, tag: string) => findImage(store, tag)!.layers.map((id) => [...walk(store.tree(id))].map(([p, n]) => [p, n.meta, !!n.whiteout, !!n.opaque]));
+  const treesOf = async (store: ArchiveStore, tag: string) =>
+    findImage(store, tag)!.layers.map((id) => [...walk(store.tree(id))].map(([p, n]) => [p, n.meta, !!n.whiteout, !!n.opaque]));
+  /** The manifest digest index.json gives a tag: the id Docker's containerd image store shows (these layouts carry its name annotation). */
+  const manifestDigest = (dir: string, tag: string) =>
+    (JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as {manifests: {digest: string; annotations: Record<string, string>}[]}).manifests.find(
+      (m) => m.annotations['io.containerd.image.name'] === `docker.io/library/${tag}`,
+    )!.digest;
 
   it('a layout directory with plain and gzip layers gives the same images and trees', async () => {
     const classic = await ArchiveStore.open(MYAPPS);
@@ -131,7 +149,8 @@ describe('OCI layouts (built from the classic archive by the OCI image-layout sp
     expect(oci.format).toBe('oci-layout');
     expect(oci.problemList).toEqual([]);
     for (const tag of ['myapp:1', 'myapp2:1']) {
-      expect(findImage(oci, tag)!.id).toBe(findImage(classic, tag)!.id);
+      expect([findImage(oci, tag)!.id, findImage(oci, tag)!.idKind]).toEqual([manifestDigest(dir, tag), 'manifest digest']);
+      expect(findImage(oci, tag)!.layers).toEqual(findImage(classic, tag)!.layers);
       expect(await treesOf(oci, tag)).toEqual(await treesOf(classic, tag));
     }
     // Layer 1 is gzip-compressed in the layout: contents come through gunzip by range.
@@ -149,7 +168,9 @@ describe('OCI layouts (built from the classic archive by the OCI image-layout sp
     expect(oci.format).toBe('oci-archive');
     expect(oci.problemList).toEqual([]);
     const classic = await ArchiveStore.open(COWLAB);
-    expect(findImage(oci, 'cowlab:1')!.id).toBe(oracle<Inspect[]>('inspect-image-cowlab.json')[0]!.Id);
+    expect(findImage(oci, 'cowlab:1')!.id).toBe(manifestDigest(dir, 'cowlab:1'));
+    expect(findImage(oci, 'cowlab:1')!.layers).toEqual(findImage(classic, 'cowlab:1')!.layers);
+    expect(findImage(classic, 'cowlab:1')!.id).toBe(oracle<Inspect[]>('inspect-image-cowlab.json')[0]!.Id);
     expect(await treesOf(oci, 'cowlab:1')).toEqual(await treesOf(classic, 'cowlab:1'));
     const top = findImage(oci, 'cowlab:1')!.layers[7]!;
     expect((await buffer(oci.readFile(top, '/var/log/big.log'))).length).toBe(65536);
@@ -205,7 +226,9 @@ describe('unsafe and damaged archives: problems naming the entry, nothing writte
     const cut = join(dir, 'cut.tar');
     writeFileSync(cut, whole.subarray(0, 1_000_000));
     const before = readdirSync(dir).sort();
-    await expect(ArchiveStore.open(cut)).rejects.toThrow(/cut\.tar: truncated at byte 1000000, inside an entry; last entry: 5b5875136b98c7a4777fed8730d09ba14324bdeb38b0c6342d9c0a75ddc310f6\/layer\.tar$/);
+    await expect(ArchiveStore.open(cut)).rejects.toThrow(
+      /cut\.tar: truncated at byte 1000000, inside an entry; last entry: 5b5875136b98c7a4777fed8730d09ba14324bdeb38b0c6342d9c0a75ddc310f6\/layer\.tar$/,
+    );
     unchanged(dir, before);
   });
 

@@ -1,7 +1,7 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
-import {openStore} from '../../source/commands/context.js';
+import {openRoot} from '../../source/store/docker-root.js';
 import {ContentError, MAX_PAGE, readRange} from '../../source/store/content.js';
 import {findContainer, findImage} from '../../source/store/refs.js';
 import type {DockerStore} from '../../source/store/store.js';
@@ -10,7 +10,7 @@ import {canExtract, cleanupExtracted, extractRealStoreA, skipReason} from '../he
 describe.skipIf(!canExtract)(`readRange on real-store-a (${canExtract ? 'extracted' : skipReason})`, () => {
   let store: DockerStore;
   beforeAll(() => {
-    store = openStore(extractRealStoreA());
+    store = openRoot(extractRealStoreA());
   });
   afterAll(cleanupExtracted);
 

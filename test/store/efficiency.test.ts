@@ -3,11 +3,14 @@
 // and the system tar's listings of the layer tars.
 import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {openStore} from '../../source/commands/context.js';
+import {openRoot} from '../../source/store/docker-root.js';
 import {ArchiveStore} from '../../source/store/archive.js';
 import {efficiency, evaluateRules, imageEfficiency, parseBytes, DEFAULT_RULES} from '../../source/store/efficiency.js';
 import {findImage} from '../../source/store/refs.js';
-import type {LayerNode, Meta} from '../../source/tree/entry.js';
+import {syntheticMeta, type LayerNode, type Meta} from '../../source/tree/entry.js';
+import {noZstd, titled} from '../helpers/addons.js';
+import {diveImageFigures} from '../helpers/dive-image.js';
+import {FIXTURES} from '../helpers/fixture-root.js';
 import {canExtract, cleanupExtracted, extractRealStoreA, REAL_A, skipReason} from '../helpers/real-store.js';
 import {listing, manifestOf, member} from './archive-fixtures.js';
 
@@ -43,6 +46,20 @@ describe('efficiency of real images', () => {
     expect(e.score).toBe((discovered - (60 - 21) - (20 - 10) - 18 - 13) / discovered);
   });
 
+  it.skipIf(noZstd)(
+    titled("dive's test image, as podman's docker-archive and as skopeo's zstd oci-archive: the figures its Dockerfile implies", noZstd),
+    async () => {
+      const want = diveImageFigures();
+      for (const name of ['dive-docker.tar.gz', 'test-oci-zstd-image.tar']) {
+        const store = await ArchiveStore.open(join(FIXTURES, 'formats', name));
+        const e = imageEfficiency(store, findImage(store, 'dive/test:latest')!);
+        expect({sizeBytes: e.sizeBytes, userSizeBytes: e.userSizeBytes, wastedBytes: e.wastedBytes, score: e.score, inefficient: e.inefficient}, name).toEqual(
+          want,
+        );
+      }
+    },
+  );
+
   it('myapp:1 and myapp2:1 waste nothing', async () => {
     const store = await ArchiveStore.open(MYAPPS);
     for (const [i, tag] of ['myapp:1', 'myapp2:1'].entries()) {
@@ -60,9 +77,13 @@ describe.skipIf(!canExtract)(`root and archive agree${canExtract ? '' : ` (skipp
   });
   afterAll(cleanupExtracted);
 
-  for (const [archive, tag] of [[COWLAB, 'cowlab:1'], [MYAPPS, 'myapp:1'], [MYAPPS, 'myapp2:1']] as const) {
+  for (const [archive, tag] of [
+    [COWLAB, 'cowlab:1'],
+    [MYAPPS, 'myapp:1'],
+    [MYAPPS, 'myapp2:1'],
+  ] as const) {
     it(`${tag}: identical figures from overlay2 diff dirs and from the docker save archive`, async () => {
-      const fromRoot = openStore(root);
+      const fromRoot = openRoot(root);
       const fromArchive = await ArchiveStore.open(archive);
       expect(imageEfficiency(fromRoot, findImage(fromRoot, tag)!)).toEqual(imageEfficiency(fromArchive, findImage(fromArchive, tag)!));
     });
@@ -70,16 +91,18 @@ describe.skipIf(!canExtract)(`root and archive agree${canExtract ? '' : ` (skipp
 });
 
 describe('dive rules on made-up layers', () => {
-  const meta = (kind: Meta['kind'], size: number, extra: Partial<Meta> = {}): Meta => ({kind, mode: 0, uid: 0, gid: 0, size, mtimeSec: 0, mtimeNsec: 0, rdev: 0, ino: 0, nlink: 1, ...extra});
-  const dir = (name: string, children: LayerNode[], extra: Partial<LayerNode> = {}): LayerNode => ({name, meta: meta('dir', 4096), children: new Map(children.map((c) => [c.name, c])), ...extra});
+  const meta = syntheticMeta;
+  const dir = (name: string, children: LayerNode[], extra: Partial<LayerNode> = {}): LayerNode => ({
+    name,
+    meta: meta('dir', 4096),
+    children: new Map(children.map((c) => [c.name, c])),
+    ...extra,
+  });
   const file = (name: string, size: number, extra: Partial<Meta> = {}): LayerNode => ({name, meta: meta('file', size, extra)});
   const wh = (name: string): LayerNode => ({name, meta: meta('char', 0), whiteout: true});
 
   it('a whiteout of a directory costs the deleted subtree; of a file nothing', () => {
-    const e = efficiency([
-      dir('', [dir('d', [file('a', 100), file('b', 50)]), file('f', 7)]),
-      dir('', [wh('d'), wh('f')]),
-    ]);
+    const e = efficiency([dir('', [dir('d', [file('a', 100), file('b', 50)]), file('f', 7)]), dir('', [wh('d'), wh('f')])]);
     // /d/a and /d/b appear once; /d (the whiteout) costs 150 once; /f costs 7 + 0.
     expect(e.inefficient).toEqual([{path: '/f', count: 2, wastedBytes: 7}]);
     expect(e.score).toBe((100 + 50 + 150 + 0) / (100 + 50 + 150 + 7));
@@ -110,7 +133,11 @@ describe('dive rules on made-up layers', () => {
     expect(() => parseBytes('12 parsecs')).toThrow(/unhandled size name/);
     const e = {score: 0.95, sizeBytes: 1000, userSizeBytes: 500, wastedBytes: 60, userWastedPercent: 0.12, inefficient: []};
     expect(evaluateRules(e, DEFAULT_RULES).map((r) => r.status)).toEqual(['FAIL', 'SKIP', 'PASS']);
-    expect(evaluateRules(e, {lowestEfficiency: '0.96', highestWastedBytes: '50B', highestUserWastedPercent: 'disabled'}).map((r) => r.status)).toEqual(['SKIP', 'FAIL', 'FAIL']);
+    expect(evaluateRules(e, {lowestEfficiency: '0.96', highestWastedBytes: '50B', highestUserWastedPercent: 'disabled'}).map((r) => r.status)).toEqual([
+      'SKIP',
+      'FAIL',
+      'FAIL',
+    ]);
     expect(() => evaluateRules(e, {...DEFAULT_RULES, lowestEfficiency: '1.5'})).toThrow(/outside the allowed range/);
   });
 });

@@ -7,49 +7,86 @@ import {tmpdir} from 'node:os';
 import {join, resolve} from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {cli, cliJson} from '../helpers/cli.js';
-import {docker, ensureBaseImage, run as exec, startDaemon, stopDaemon, type Daemon} from '../helpers/dockerd.js';
+import {startDaemon, type Daemon} from '../helpers/dockerd.js';
 import {snapshot} from '../helpers/snapshot.js';
+import {lines} from '../helpers/fixture-root.js';
 
 const SCENARIO = resolve(import.meta.dirname, '../../fixtures/scenario-b');
 const tag = `lsscen${process.pid}`;
 const image = `${tag}:1`;
 const names = {running: `${tag}-b1`, exited: `${tag}-b2`, created: `${tag}-b3`};
 const volume = `${tag}-vol`;
-const lines = (text: string) => text.split('\n').map((l) => l.trimEnd()).filter(Boolean);
 
 let daemon: Daemon | string = 'not started';
+const docker = (...args: string[]) => (daemon as Daemon).docker(...args);
 let hostDir = '';
 
 beforeAll(async () => {
-  if (process.getuid?.() !== 0) return;
-  daemon = await startDaemon();
+  daemon = await startDaemon({baseImage: true});
   if (typeof daemon === 'string') return;
-  await ensureBaseImage();
   hostDir = mkdtempSync(join(tmpdir(), 'layerscope-host-'));
   writeFileSync(join(hostDir, 'h.txt'), 'host\n');
-  process.env.DOCKER_BUILDKIT = '0';
   await docker('build', '-q', '-t', image, SCENARIO);
-  await docker('volume', 'create', '--label', 'team=qa', '--label', 'tier=2', '--opt', 'type=tmpfs', '--opt', 'device=tmpfs', '--opt', 'o=size=1m', `${volume}-opts`);
+  await docker(
+    'volume',
+    'create',
+    '--label',
+    'team=qa',
+    '--label',
+    'tier=2',
+    '--opt',
+    'type=tmpfs',
+    '--opt',
+    'device=tmpfs',
+    '--opt',
+    'o=size=1m',
+    `${volume}-opts`,
+  );
   await docker('volume', 'create', '--label', 'team=qa', volume);
-  await docker('run', '-d', '--name', names.running, '--network', 'none', '-v', `${volume}:/mnt/v`, '--mount', `type=bind,source=${hostDir},target=/h,readonly`, '--tmpfs', '/run/t', '--user', '0', image);
-  await docker('exec', names.running, 'sh', '-c',
+  await docker(
+    'run',
+    '-d',
+    '--name',
+    names.running,
+    '--network',
+    'none',
+    '-v',
+    `${volume}:/mnt/v`,
+    '--mount',
+    `type=bind,source=${hostDir},target=/h,readonly`,
+    '--tmpfs',
+    '/run/t',
+    '--user',
+    '0',
+    image,
+  );
+  await docker(
+    'exec',
+    names.running,
+    'sh',
+    '-c',
     'echo more >> /srv/app/a.txt; chmod 600 /srv/app/lib/c.txt; chown 5:5 /srv/app/notes.txt; touch /srv/app/big; rm -rf /srv/app/lib/deep; ' +
-    'mkdir -p /srv/app/new/x/y && echo n > /srv/app/new/x/y/z; mv /srv/app/notes.txt /srv/app/notes.moved; ln /srv/app/swapdir /srv/app/swap.link; ' +
-    'rm /srv/app/swapdir; rm -rf /srv/app/libs && echo f > /srv/app/libs; echo v > /mnt/v/vol.txt; echo t > /run/t/x; mkdir -p /etc/extra && echo e > /etc/extra/e; ' +
-    'rm /etc/passwd; echo data > /srv/app/data/d; ln -s /nowhere /srv/app/dangling');
+      'mkdir -p /srv/app/new/x/y && echo n > /srv/app/new/x/y/z; mv /srv/app/notes.txt /srv/app/notes.moved; ln /srv/app/swapdir /srv/app/swap.link; ' +
+      'rm /srv/app/swapdir; rm -rf /srv/app/libs && echo f > /srv/app/libs; echo v > /mnt/v/vol.txt; echo t > /run/t/x; mkdir -p /etc/extra && echo e > /etc/extra/e; ' +
+      'rm /etc/passwd; echo data > /srv/app/data/d; ln -s /nowhere /srv/app/dangling',
+  );
   await docker('run', '-d', '--name', names.exited, '--network', 'none', image);
-  await docker('exec', '-u', '0', names.exited, 'sh', '-c', 'rm -rf /srv/app/lib; mkdir /srv/app/lib; echo q > /srv/app/lib/q; chmod 700 /srv/app; cat /srv/app/big > /dev/null');
+  await docker(
+    'exec',
+    '-u',
+    '0',
+    names.exited,
+    'sh',
+    '-c',
+    'rm -rf /srv/app/lib; mkdir /srv/app/lib; echo q > /srv/app/lib/q; chmod 700 /srv/app; cat /srv/app/big > /dev/null',
+  );
   await docker('stop', '-t', '1', names.exited);
   await docker('create', '--name', names.created, '--network', 'none', '-v', `${volume}:/mnt/v:ro`, '-v', `${volume}-opts:/mnt/o`, image);
 }, 600_000);
 
 afterAll(async () => {
-  if (typeof daemon === 'string') return;
-  for (const name of Object.values(names)) await docker('rm', '-f', '-v', name).catch(() => undefined);
-  await docker('volume', 'rm', volume, `${volume}-opts`).catch(() => undefined);
-  await docker('rmi', '-f', image).catch(() => undefined);
+  if (typeof daemon !== 'string') await daemon.stop();
   if (hostDir) rmSync(hostDir, {recursive: true, force: true});
-  await stopDaemon(daemon);
 }, 120_000);
 
 const ready = () => (typeof daemon === 'string' ? daemon : undefined);
@@ -70,7 +107,9 @@ describe('a root written by a real dockerd during the test', () => {
 
   it('history equals docker history (ids, created_by, sizes)', async (ctx) => {
     if (ready()) return ctx.skip(ready());
-    const want = lines(await docker('history', '--no-trunc', '--format', '{{json .}}', image)).map((l) => JSON.parse(l) as {ID: string; CreatedBy: string; Size: string; Comment: string});
+    const want = lines(await docker('history', '--no-trunc', '--format', '{{json .}}', image)).map(
+      (l) => JSON.parse(l) as {ID: string; CreatedBy: string; Size: string; Comment: string},
+    );
     const got = cliJson<{ID: string; CreatedBy: string; SizeHuman: string; Comment: string}[]>(['history', image, '--root', root()]);
     expect(got.map((g) => [g.ID, g.CreatedBy, g.SizeHuman, g.Comment])).toEqual(want.map((w) => [w.ID, w.CreatedBy, w.Size, w.Comment]));
     const bytes = lines(await docker('history', '--no-trunc', '--human=false', '--format', '{{.Size}}', image)).map(Number);
@@ -82,11 +121,19 @@ describe('a root written by a real dockerd during the test', () => {
     type DfImage = {Id: string; Size: number; SharedSize: number; Containers: number};
     type DfContainer = {Id: string; SizeRw?: number};
     type DfVolume = {Name: string; UsageData: {Size: number; RefCount: number}};
-    const want = JSON.parse(await api('/system/df')) as {Images: DfImage[]; Containers: DfContainer[]; Volumes: DfVolume[]};
-    const got = cliJson<{Images: {ID: string; Size: number; SharedSize: number; Containers: number}[]; Containers: {ID: string; SizeRw: number}[]; Volumes: {Name: string; Size: number; Links: number}[]}>(['df', '--root', root()]);
-    expect(new Set(got.Images.map((i) => `${i.ID} ${i.Size} ${i.SharedSize} ${i.Containers}`))).toEqual(new Set(want.Images.map((i) => `${i.Id} ${i.Size} ${i.SharedSize} ${i.Containers}`)));
+    const want = JSON.parse(await (daemon as Daemon).api('/system/df')) as {Images: DfImage[]; Containers: DfContainer[]; Volumes: DfVolume[]};
+    const got = cliJson<{
+      Images: {ID: string; Size: number; SharedSize: number; Containers: number}[];
+      Containers: {ID: string; SizeRw: number}[];
+      Volumes: {Name: string; Size: number; Links: number}[];
+    }>(['df', '--root', root()]);
+    expect(new Set(got.Images.map((i) => `${i.ID} ${i.Size} ${i.SharedSize} ${i.Containers}`))).toEqual(
+      new Set(want.Images.map((i) => `${i.Id} ${i.Size} ${i.SharedSize} ${i.Containers}`)),
+    );
     expect(new Set(got.Containers.map((c) => `${c.ID} ${c.SizeRw}`))).toEqual(new Set(want.Containers.map((c) => `${c.Id} ${c.SizeRw ?? 0}`)));
-    expect(new Set(got.Volumes.map((v) => `${v.Name} ${v.Size} ${v.Links}`))).toEqual(new Set(want.Volumes.map((v) => `${v.Name} ${v.UsageData.Size} ${v.UsageData.RefCount}`)));
+    expect(new Set(got.Volumes.map((v) => `${v.Name} ${v.Size} ${v.Links}`))).toEqual(
+      new Set(want.Volumes.map((v) => `${v.Name} ${v.UsageData.Size} ${v.UsageData.RefCount}`)),
+    );
   });
 
   it('volumes equal docker volume inspect, labels and options included', async (ctx) => {
@@ -117,8 +164,3 @@ describe('a root written by a real dockerd during the test', () => {
     expect(snapshot(layers)).toEqual(before);
   });
 });
-
-/** The daemon's own API answer (raw numbers, not the CLI's rounded text). */
-async function api(path: string): Promise<string> {
-  return (await exec('curl', ['-sf', '--unix-socket', '/var/run/docker.sock', `http://localhost${path}`])).stdout;
-}

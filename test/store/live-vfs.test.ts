@@ -3,34 +3,34 @@
 import {resolve} from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {cli, cliJson} from '../helpers/cli.js';
-import {run, SHARED_BASE_SCRIPT, startPrivateDaemon} from '../helpers/dockerd.js';
+import {startDaemon, type Daemon} from '../helpers/dockerd.js';
+import {lines} from '../helpers/fixture-root.js';
 
 const SCENARIO = resolve(import.meta.dirname, '../../fixtures/scenario-b');
-const lines = (text: string) => text.split('\n').map((l) => l.trimEnd()).filter(Boolean);
-let daemon: Awaited<ReturnType<typeof startPrivateDaemon>> = 'not started';
-
-const docker = async (...args: string[]) => {
-  if (typeof daemon === 'string') throw new Error(daemon);
-  return (await run('docker', ['-H', daemon.host, ...args], {env: {...process.env, DOCKER_BUILDKIT: '0'}, maxBuffer: 64 << 20})).stdout;
-};
+let daemon: Daemon | string = 'not started';
+const docker = (...args: string[]) => (daemon as Daemon).docker(...args);
 
 beforeAll(async () => {
-  daemon = await startPrivateDaemon('vfs');
+  daemon = await startDaemon({driver: 'vfs', baseImage: true});
   if (typeof daemon === 'string') return;
-  await run('bash', [SHARED_BASE_SCRIPT], {env: {...process.env, DOCKER_HOST: daemon.host}});
   await docker('build', '-q', '-t', 'scenb:1', SCENARIO);
   await docker('run', '-d', '--name', 'v1', '--network', 'none', '--user', '0', 'scenb:1');
-  await docker('exec', 'v1', 'sh', '-c', 'echo more >> /srv/app/a.txt; chmod 600 /srv/app/lib/c.txt; rm -rf /srv/app/lib/deep; mkdir -p /srv/app/new/x && echo n > /srv/app/new/x/z; rm /etc/passwd; touch /srv/app/big');
+  await docker(
+    'exec',
+    'v1',
+    'sh',
+    '-c',
+    'echo more >> /srv/app/a.txt; chmod 600 /srv/app/lib/c.txt; rm -rf /srv/app/lib/deep; mkdir -p /srv/app/new/x && echo n > /srv/app/new/x/z; rm /etc/passwd; touch /srv/app/big',
+  );
 }, 600_000);
 
 afterAll(async () => {
   if (typeof daemon === 'string') return;
-  await docker('rm', '-f', 'v1').catch(() => undefined);
   await daemon.stop();
 }, 120_000);
 
 describe('a vfs root written by a real dockerd', () => {
-  const root = () => (daemon as {dataRoot: string}).dataRoot;
+  const root = () => (daemon as Daemon).dataRoot;
 
   it('diff of a running container equals docker diff', async (ctx) => {
     if (typeof daemon === 'string') return ctx.skip(daemon);
@@ -42,7 +42,9 @@ describe('a vfs root written by a real dockerd', () => {
 
   it('history and image sizes equal docker history', async (ctx) => {
     if (typeof daemon === 'string') return ctx.skip(daemon);
-    const want = lines(await docker('history', '--no-trunc', '--format', '{{json .}}', 'scenb:1')).map((l) => JSON.parse(l) as {ID: string; CreatedBy: string; Size: string});
+    const want = lines(await docker('history', '--no-trunc', '--format', '{{json .}}', 'scenb:1')).map(
+      (l) => JSON.parse(l) as {ID: string; CreatedBy: string; Size: string},
+    );
     const got = cliJson<{ID: string; CreatedBy: string; SizeHuman: string}[]>(['history', 'scenb:1', '--root', root()]);
     expect(got.map((g) => [g.ID, g.CreatedBy, g.SizeHuman])).toEqual(want.map((w) => [w.ID, w.CreatedBy, w.Size]));
   });

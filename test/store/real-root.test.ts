@@ -1,13 +1,13 @@
 // layerscope's answers about a real Docker root compared with what Docker itself said about it
-// (../shared/real-store-a/*.txt, *.jsonl, *.json), never with values our own code produced.
+// (fixtures/real-store-a/*.txt, *.jsonl, *.json), never with values our own code produced.
 import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {cli, cliJson} from '../helpers/cli.js';
 import {canExtract, cleanupExtracted, extractRealStoreA, REAL_A, skipReason} from '../helpers/real-store.js';
+import {lines} from '../helpers/fixture-root.js';
 
 const oracle = (name: string) => readFileSync(join(REAL_A, name), 'utf8');
-const lines = (text: string) => text.split('\n').map((l) => l.trimEnd()).filter(Boolean);
 /** Split a docker table row on runs of 2+ spaces (cells never contain them here). */
 const cells = (row: string) => row.trim().split(/\s{2,}/);
 
@@ -35,8 +35,15 @@ describe.skipIf(!canExtract)(`real root a vs Docker's answers${canExtract ? '' :
 
   for (const image of ['localbase', 'myapp', 'myapp2', 'cowlab']) {
     it(`history ${image}:1 equals docker history`, () => {
-      const want = lines(oracle(`history-${image}.jsonl`)).map((l) => JSON.parse(l) as {ID: string; CreatedBy: string; Size: string; Comment: string; CreatedAt: string});
-      const got = cliJson<{ID: string; CreatedBy: string; SizeHuman: string; Size: number; Comment: string; CreatedAt: string}[]>(['history', `${image}:1`, '--root', root]);
+      const want = lines(oracle(`history-${image}.jsonl`)).map(
+        (l) => JSON.parse(l) as {ID: string; CreatedBy: string; Size: string; Comment: string; CreatedAt: string},
+      );
+      const got = cliJson<{ID: string; CreatedBy: string; SizeHuman: string; Size: number; Comment: string; CreatedAt: string}[]>([
+        'history',
+        `${image}:1`,
+        '--root',
+        root,
+      ]);
       expect(got.map((g) => g.CreatedBy)).toEqual(want.map((w) => w.CreatedBy));
       expect(got.map((g) => g.SizeHuman)).toEqual(want.map((w) => w.Size));
       expect(got.map((g) => g.ID)).toEqual(want.map((w) => w.ID));
@@ -80,9 +87,9 @@ describe.skipIf(!canExtract)(`real root a vs Docker's answers${canExtract ? '' :
     const key = (rows: string[][], cols: number[]) => new Set(rows.map((r) => cols.map((c) => r[c]).join('|')));
     // images: REPOSITORY TAG IMAGE-ID CREATED SIZE SHARED UNIQUE CONTAINERS (CREATED is relative)
     expect(key(ourSection('Images space usage'), [0, 1, 2, 4, 5, 6, 7])).toEqual(key(section('Images space usage'), [0, 1, 2, 4, 5, 6, 7]));
-    // containers: ours is ID IMAGE VOLUMES SIZE STATUS NAMES; docker's has COMMAND and CREATED too
-    const dockerCtr = section('Containers space usage').map((r) => [r[0], r[1], r[3], r[4], r.at(-1)]);
-    const ourCtr = ourSection('Containers space usage').map((r) => [r[0], r[1], r[2], r[3], r.at(-1)]);
+    // containers: ID IMAGE COMMAND VOLUMES SIZE CREATED STATUS NAMES (CREATED and STATUS are relative)
+    const dockerCtr = section('Containers space usage').map((r) => [r[0], r[1], r[2], r[3], r[4], r.at(-1)]);
+    const ourCtr = ourSection('Containers space usage').map((r) => [r[0], r[1], r[2], r[3], r[4], r.at(-1)]);
     expect(new Set(ourCtr.map((r) => r.join('|')))).toEqual(new Set(dockerCtr.map((r) => r.join('|'))));
     expect(key(ourSection('Local Volumes space usage'), [0, 1, 2])).toEqual(key(section('Local Volumes space usage'), [0, 1, 2]));
   });
@@ -91,14 +98,24 @@ describe.skipIf(!canExtract)(`real root a vs Docker's answers${canExtract ? '' :
     type V = {Name: string; Driver: string; Labels: unknown; Options: unknown; Scope: string; Mountpoint: string};
     const want = JSON.parse(oracle('volumes.json')) as V[];
     const got = cliJson<V[]>(['volumes', '--root', root]);
-    const norm = (v: V) => ({Name: v.Name, Driver: v.Driver, Labels: v.Labels, Options: v.Options, Scope: v.Scope, Mountpoint: v.Mountpoint.replace(root, '/var/lib/docker')});
+    const norm = (v: V) => ({
+      Name: v.Name,
+      Driver: v.Driver,
+      Labels: v.Labels,
+      Options: v.Options,
+      Scope: v.Scope,
+      Mountpoint: v.Mountpoint.replace(root, '/var/lib/docker'),
+    });
     expect(got.map(norm).sort((a, b) => a.Name.localeCompare(b.Name))).toEqual(want.map(norm).sort((a, b) => a.Name.localeCompare(b.Name)));
   });
 
   for (const name of ['web1', 'job2', 'idle3']) {
     it(`mounts ${name} equal docker inspect .Mounts`, () => {
       const want = (JSON.parse(oracle(`inspect-container-${name}.json`)) as {Mounts: {Destination: string}[]}[])[0]!.Mounts;
-      const got = cliJson<{Destination: string; Source: string}[]>(['mounts', name, '--root', root]).map((m) => ({...m, Source: m.Source.replace(root, '/var/lib/docker')}));
+      const got = cliJson<{Destination: string; Source: string}[]>(['mounts', name, '--root', root]).map((m) => ({
+        ...m,
+        Source: m.Source.replace(root, '/var/lib/docker'),
+      }));
       const byDest = (a: {Destination: string}, b: {Destination: string}) => a.Destination.localeCompare(b.Destination);
       expect(got.sort(byDest)).toEqual([...want].sort(byDest));
     });

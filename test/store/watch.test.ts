@@ -1,7 +1,7 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {cpSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
-import {openStore} from '../../source/commands/context.js';
+import {openRoot} from '../../source/store/docker-root.js';
 import {findContainer} from '../../source/store/refs.js';
 import type {DockerStore} from '../../source/store/store.js';
 import {watchStore, type StoreEvent, type StoreWatch} from '../../source/store/watch.js';
@@ -26,7 +26,9 @@ function inotifyWatches(): number {
   let n = 0;
   for (const fd of readdirSync('/proc/self/fdinfo')) {
     try {
-      n += readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8').split('\n').filter((l) => l.startsWith('inotify wd:')).length;
+      n += readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8')
+        .split('\n')
+        .filter((l) => l.startsWith('inotify wd:')).length;
     } catch {
       // closed meanwhile
     }
@@ -43,7 +45,7 @@ describe.skipIf(!canExtract)(`watchStore on real-store-a (${canExtract ? 'extrac
   const batches: StoreEvent[][] = [];
   beforeAll(async () => {
     root = extractRealStoreA();
-    store = openStore(root);
+    store = openRoot(root);
     lines(store, 'web1'); // read the writable layer so that events patch a cached tree
     watcher = watchStore(store, (events) => batches.push(events));
     await watcher.ready;
@@ -84,12 +86,29 @@ describe.skipIf(!canExtract)(`watchStore on real-store-a (${canExtract ? 'extrac
     expect(lines(store, 'web1')).not.toContain('D /etc/apache2/ports.conf');
   });
 
+  it('patches names that are not UTF-8 by their bytes (inotify hands them over as U+FFFD)', async () => {
+    const raw = (name: number[]) => Buffer.concat([Buffer.from(`${join(upper(), 'tmp')}/`), Buffer.from(name)]);
+    batches.length = 0;
+    writeFileSync(raw([0x62, 0x61, 0x64, 0xff]), 'one');
+    writeFileSync(raw([0x62, 0x61, 0x64, 0xfe]), 'two');
+    await nextEvents(batches, (e) => e.kind === 'upper' && e.path.startsWith('/tmp/bad'));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(lines(store, 'web1')).toEqual(expect.arrayContaining(['A /tmp/bad\udcff', 'A /tmp/bad\udcfe']));
+    expect(lines(store, 'web1').join('\n')).not.toContain('\uFFFD');
+    batches.length = 0;
+    rmSync(raw([0x62, 0x61, 0x64, 0xff]));
+    await nextEvents(batches, (e) => e.kind === 'upper' && e.path.startsWith('/tmp/bad'));
+    expect(lines(store, 'web1')).not.toContain('A /tmp/bad\udcff');
+    expect(lines(store, 'web1')).toContain('A /tmp/bad\udcfe');
+  });
+
   it('keeps an inotify watch per directory of a writable layer, none per file', async () => {
     const before = inotifyWatches();
     mkdirSync(join(upper(), 'many'));
     for (let i = 0; i < 200; i++) writeFileSync(join(upper(), 'many', `f${i}`), `${i}`);
     const start = Date.now();
-    while (lines(store, 'web1').filter((l) => l.startsWith('A /many/')).length < 200 && Date.now() - start < 10_000) await new Promise((r) => setTimeout(r, 20));
+    while (lines(store, 'web1').filter((l) => l.startsWith('A /many/')).length < 200 && Date.now() - start < 10_000)
+      await new Promise((r) => setTimeout(r, 20));
     expect(lines(store, 'web1').filter((l) => l.startsWith('A /many/'))).toHaveLength(200);
     await new Promise((r) => setTimeout(r, 300)); // chokidar's own re-read of the directory
     expect(inotifyWatches() - before).toBeLessThanOrEqual(2); // the new directory (chokidar may watch it twice)
@@ -145,7 +164,8 @@ describe.skipIf(!canExtract)(`watchStore on real-store-a (${canExtract ? 'extrac
     const seen: string[] = [];
     for (const n of [2, 3, 4, 5, 6, 7]) {
       replace({[`cowlab:${n}`]: id});
-      if (n % 2) await new Promise((r) => setTimeout(r, 2)); // the next one follows at once
+      if (n % 2)
+        await new Promise((r) => setTimeout(r, 2)); // the next one follows at once
       else {
         const start = Date.now();
         while (tags() !== `cowlab:1,cowlab:${n}` && Date.now() - start < 3000) await new Promise((r) => setTimeout(r, 10));
@@ -158,6 +178,55 @@ describe.skipIf(!canExtract)(`watchStore on real-store-a (${canExtract ? 'extrac
     expect(tags()).toBe('cowlab:1,cowlab:7');
     writeFileSync(`${file}.tmp`, original);
     renameSync(`${file}.tmp`, file);
+  });
+});
+
+describe.skipIf(!canExtract)(`watchStore started after a writable layer was read (${canExtract ? 'extracted' : skipReason})`, () => {
+  afterAll(cleanupExtracted);
+
+  it('a file written before the layer is watched still shows, and later writes patch it', async () => {
+    const store = openRoot(extractRealStoreA());
+    expect(lines(store, 'web1')).not.toContain('A /early.txt'); // the tree is cached from here on
+    const upper = store.layers.get(findContainer(store, 'web1')!.rwLayer!)!.dir;
+    const batches: StoreEvent[][] = [];
+    const watcher = watchStore(store, (events) => batches.push(events));
+    // chokidar sets its inotify watches up asynchronously: this write has no event of its own.
+    writeFileSync(join(upper, 'early.txt'), 'x');
+    try {
+      await watcher.ready;
+      await nextEvents(batches, (e) => e.kind === 'upper' && e.container === findContainer(store, 'web1')!.id);
+      expect(lines(store, 'web1')).toContain('A /early.txt');
+      writeFileSync(join(upper, 'late.txt'), 'x');
+      await nextEvents(batches, (e) => e.kind === 'upper' && e.path === '/late.txt');
+      expect(lines(store, 'web1')).toEqual(expect.arrayContaining(['A /early.txt', 'A /late.txt']));
+    } finally {
+      await watcher.close();
+    }
+  });
+});
+
+describe.skipIf(!canExtract)(`watchStore started after the store was opened (${canExtract ? 'extracted' : skipReason})`, () => {
+  afterAll(cleanupExtracted);
+
+  it('a container that came between opening the store and the watch being in place still shows', async () => {
+    const root = extractRealStoreA();
+    const web1 = '98b1f504b67f10543133c65a6a6907e87523cd17006948bf882d44ce76b549b2';
+    const saved = join(root, 'saved-web1');
+    mkdirSync(saved);
+    renameSync(join(root, 'containers', web1), join(saved, 'c'));
+    const store = openRoot(root);
+    expect(findContainer(store, 'web1')).toBeUndefined();
+    const batches: StoreEvent[][] = [];
+    const watcher = watchStore(store, (events) => batches.push(events));
+    // chokidar sets its inotify watches up asynchronously: this has no event of its own.
+    renameSync(join(saved, 'c'), join(root, 'containers', web1));
+    try {
+      await watcher.ready;
+      await nextEvents(batches, (e) => e.kind === 'containers' && e.added.includes(web1));
+      expect(findContainer(store, 'web1')?.state).toBe('running');
+    } finally {
+      await watcher.close();
+    }
   });
 });
 
@@ -174,7 +243,7 @@ describe.skipIf(!canExtract)(`watchStore on a root with no containers (${canExtr
     for (const id of ['5ecf1004ef2ac5389a5466e52c1088ff8816063d9e7150669eb8dcb039c34fca', 'c081e3fa965567818f886ff88fbbeba1d5de53301f21fd55264c3a3febd64e07']) {
       rmSync(join(root, 'containers', id), {recursive: true});
     }
-    const store = openStore(root);
+    const store = openRoot(root);
     expect(store.containers).toEqual([]);
     const batches: StoreEvent[][] = [];
     const watcher = watchStore(store, (events) => batches.push(events));

@@ -2,7 +2,8 @@
 // xattrs) are scanned and merged by layerscope, and mounted by the kernel's overlayfs; every merged
 // view must list what the mount lists. Merged directories are built when first read, so the views
 // are read in a random order, some of them partly first: the order must not change any answer.
-//   LAYERSCOPE_MERGE_SEED=n   replay the single stack n (printed on failure)
+//   LAYERSCOPE_MERGE_SEED=n   replay the single stack n (printed on failure); with _COUNT, start there
+//   LAYERSCOPE_MERGE_COUNT=n  run n stacks (default 150, `npm run test:deep` 3000)
 import {lstatSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync} from 'node:fs';
 import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
@@ -11,10 +12,10 @@ import {scanLayerDir} from '../../source/store/scan.js';
 import type {MergedNode} from '../../source/tree/entry.js';
 import {mergeAll} from '../../source/tree/merge.js';
 import {buildLayer, canMountOverlay, mountOverlay, removeWhiteoutTemplates, scratchDir, umountAll, umountOverlay, type LayerItem} from '../helpers/overlay.js';
+import {budget} from '../helpers/budget.js';
 import {int, randomLayer, seeded} from '../helpers/random.js';
 
-const STACKS = 150;
-const REPLAY = process.env.LAYERSCOPE_MERGE_SEED;
+const stacks = budget('MERGE', {quick: 150, deep: 3000}, 1000);
 const mount = canMountOverlay();
 
 /** One line per entry under `path`: kind, mode, owner, size, link target. */
@@ -82,7 +83,7 @@ function runStack(seed: number): string | undefined {
       const ours = describeMerged(views[i]!);
       if (ours.join('\n') !== kernel.join('\n')) {
         const layers = plan.map((items, k) => `  layer ${k}:\n${items.map((item) => `    ${JSON.stringify(item)}`).join('\n')}`).join('\n');
-        return `replay with LAYERSCOPE_MERGE_SEED=${seed}: view ${i} differs\n${layers}\n  ours:\n    ${ours.join('\n    ')}\n  kernel:\n    ${kernel.join('\n    ')}`;
+        return `${stacks.replay(seed)}: view ${i} differs\n${layers}\n  ours:\n    ${ours.join('\n    ')}\n  kernel:\n    ${kernel.join('\n    ')}`;
       }
     }
     return undefined;
@@ -102,8 +103,12 @@ describe.skipIf(!mount.ok)(`merged views vs kernel overlayfs${mount.ok ? '' : ` 
     removeWhiteoutTemplates();
   });
 
-  it(REPLAY ? `stack ${REPLAY}` : `${STACKS} seeded stacks, views read in random order`, () => {
-    const seeds = REPLAY ? [Number(REPLAY)] : Array.from({length: STACKS}, (_, i) => 1000 + i);
-    for (const seed of seeds) expect(runStack(seed)).toBeUndefined();
-  }, 120_000);
+  it(
+    'seeded stacks, views read in random order',
+    () => {
+      console.log(`merged views vs kernel overlayfs: ${stacks.summary}`);
+      for (const seed of stacks.seeds) expect(runStack(seed)).toBeUndefined();
+    },
+    120_000 + stacks.seeds.length * 1000,
+  );
 });

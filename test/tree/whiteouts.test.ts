@@ -4,7 +4,7 @@ import {execFileSync} from 'node:child_process';
 import {mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {setAttributeSync} from 'fs-xattr';
+import {setAttributeSync} from '../../source/store/xattr-native.js';
 import {afterAll, describe, expect, it} from 'vitest';
 import {Problems} from '../../source/store/problems.js';
 import {scanLayerDir} from '../../source/store/scan.js';
@@ -34,8 +34,7 @@ function layer(name: string, files: Record<string, string | null>): string {
 const paths = (root: Parameters<typeof walk>[0]) => [...walk(root)].map(([p]) => p);
 
 describe('whiteout forms', () => {
-  const lower = () =>
-    layer('lower', {'etc/a': 'a', 'etc/b': 'b', 'etc/sub/c': 'c', 'opt/x': 'x', 'opt/y': 'y', 'srv/keep': 'k', 'srv/old/o': 'o'});
+  const lower = () => layer('lower', {'etc/a': 'a', 'etc/b': 'b', 'etc/sub/c': 'c', 'opt/x': 'x', 'opt/y': 'y', 'srv/keep': 'k', 'srv/old/o': 'o'});
 
   it('OCI .wh. files and .wh..wh..opq (need no privileges)', () => {
     const l0 = lower();
@@ -66,7 +65,7 @@ describe('whiteout forms', () => {
   });
 
   it('a non-directory hides a whole lower directory; a directory replaces a lower file', () => {
-    const l0 = layer('l0', {'d/inner/f': 'f', 'file': 'x'});
+    const l0 = layer('l0', {'d/inner/f': 'f', file: 'x'});
     const l1 = layer('l1', {'file/': '', 'file/in': 'i'});
     symlinkSync('/elsewhere', join(l1, 'd'));
     const p = new Problems();

@@ -26,6 +26,8 @@ export type Ui = ReturnType<typeof render> & {
   settle: (quietMs?: number) => Promise<void>;
   press: (...keys: string[]) => Promise<void>;
   waitFor: (test: (frame: string) => boolean, what: string, timeoutMs?: number) => Promise<string>;
+  /** Give the terminal `rows` lines (ink-testing-library's has 24) and `columns` (100), as a resize does. */
+  resize: (rows: number, columns?: number) => void;
 };
 
 const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
@@ -57,7 +59,12 @@ export async function renderApp(store: LayerStore, select?: string, live = false
   };
   // Layers are read one per tick after the first frame.
   await waitFor((f) => !f.includes('reading layer'), 'the layers to be read');
-  return Object.assign(ui, {frame, allFrames, settle, press, waitFor});
+  const resize = (rows: number, columns?: number) => {
+    Object.defineProperty(ui.stdout, 'rows', {value: rows, configurable: true});
+    if (columns) Object.defineProperty(ui.stdout, 'columns', {value: columns, configurable: true});
+    ui.stdout.emit('resize');
+  };
+  return Object.assign(ui, {frame, allFrames, settle, press, waitFor, resize});
 }
 
 /** Lines of the bottom (full-width) pane, below its title line. */

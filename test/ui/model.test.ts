@@ -4,7 +4,7 @@ import type {Chunk} from '../../source/store/content.js';
 import type {Change} from '../../source/tree/changes.js';
 import {changesSource, DEFAULT_VIEW, filterPaths, FlatTree, mergedSource, revealPath, type TreeSource} from '../../source/ui/file-tree.js';
 import {hexPage, looksBinary, textPage, type Reader} from '../../source/ui/file-page.js';
-import {commandFor, splitKeys} from '../../source/ui/keymap.js';
+import {keyName, resolveKey, splitKeys} from '../../source/ui/keys.js';
 import {findMatch, searchIndex} from '../../source/ui/search.js';
 import {initialState, reduce, windowStart} from '../../source/ui/state.js';
 import {lineDiff} from '../../source/ui/text-diff.js';
@@ -78,7 +78,11 @@ describe('FlatTree.next', () => {
     const dirMeta = store.merged(top).meta;
     const fileMeta = store.merged(top).children!.get('d0000')!.children!.get('f00000')!.meta;
     const paths = ['/a', '/a/b', '/a/b/c', '/a/b/c/f1', '/a/b/f2', '/a/b2', '/a/b2/f3', '/a/f4', '/z', '/z/f5'];
-    const changes: Change[] = paths.map((path) => ({kind: 'A', path, node: {name: path.slice(path.lastIndexOf('/') + 1), meta: /f\d$/.test(path) ? fileMeta : dirMeta, layer: 0}}));
+    const changes: Change[] = paths.map((path) => ({
+      kind: 'A',
+      path,
+      node: {name: path.slice(path.lastIndexOf('/') + 1), meta: /f\d$/.test(path) ? fileMeta : dirMeta, layer: 0},
+    }));
     const source = changesSource(changes);
     let view = DEFAULT_VIEW;
     let flat = new FlatTree(source, view);
@@ -129,14 +133,14 @@ describe('search', () => {
 describe('reducer', () => {
   it('keeps selections as ids and starts a new selection on its top layer', () => {
     let s = reduce(initialState(), {type: 'select', list: 'images', id: 'a'});
-    s = reduce(s, {type: 'layerRow', row: 2});
+    s = reduce(s, {type: 'layerRow', of: 'a', row: 2});
     s = reduce(s, {type: 'select', list: 'images', id: 'b'});
-    expect(s.layerRow).toBeUndefined();
+    expect(s.layer).toEqual({of: 'a', row: 2}); // a row of image a: image b shows its top layer
     s = reduce(s, {type: 'list', list: 'volumes'});
     expect(s.target).toBe('images');
     s = reduce(s, {type: 'cyclePane', by: -1});
-    expect(s.focus).toBe('compare');
-    expect(s.detail).toBe('compare');
+    expect(s.focus).toBe('volume');
+    expect(s.detail).toBe('volume');
     s = reduce(s, {type: 'toggleMark', tree: 'files', mark: 'U'});
     expect(s.trees.files.view.hidden).toBe(8);
   });
@@ -148,18 +152,24 @@ describe('reducer', () => {
     expect(windowStart(95, 99, 10, 100)).toBe(90);
   });
 
-  it('maps dive keys, including ctrl+space as NUL', () => {
-    const key = {ctrl: false, shift: false, tab: false} as Parameters<typeof commandFor>[1];
-    expect(commandFor('`', {...key, ctrl: true})).toBe('toggleAll');
-    expect(commandFor('l', {...key, ctrl: true})).toBe('toggleMerged');
-    expect(commandFor('', {...key, tab: true, shift: true})).toBe('prevPane');
-    expect(commandFor('q', key)).toBe('quit');
+  it('maps dive keys per pane, including ctrl+space as NUL and ctrl+/ as 0x1f', () => {
+    const key = {ctrl: false, shift: false, tab: false} as Parameters<typeof keyName>[1];
+    const cmd = (input: string, k: typeof key, pane: Parameters<typeof resolveKey>[1]) => resolveKey(keyName(input, k), pane).command;
+    expect(cmd('`', {...key, ctrl: true}, 'files')).toBe('toggleAll');
+    expect(cmd('l', {...key, ctrl: true}, 'files')).toBe('toggleMerged');
+    expect(cmd('a', {...key, ctrl: true}, 'layers')).toBe('showMerged');
+    expect(cmd('a', {...key, ctrl: true}, 'files')).toBe('hideA');
+    expect(cmd('\x1f', key, 'files')).toBe('filter');
+    expect(cmd('', {...key, tab: true, shift: true}, 'store')).toBe('prevPane');
+    expect(cmd('q', key, 'store')).toBe('quit');
+    expect(cmd('q', key, 'view')).toBe('back');
+    expect(resolveKey('ctrl+e', 'store').hint).toMatch(/^ctrl\+e: extract .* works in files, compare, view/);
   });
 
   it('splits a run of characters read at once back into key presses', () => {
-    const key = {ctrl: false, meta: false, shift: false, tab: false, return: false} as Parameters<typeof commandFor>[1];
+    const key = {ctrl: false, meta: false, shift: false, tab: false, return: false} as Parameters<typeof keyName>[1];
     const keys = splitKeys('\r/aB', key);
-    expect(keys.map(([input, k]) => commandFor(input, k))).toEqual(['enter', 'search', undefined, undefined]);
+    expect(keys.map(([input, k]) => resolveKey(keyName(input, k), 'files').command)).toEqual(['enter', 'search', undefined, undefined]);
     expect(keys[3]![1].shift).toBe(true);
   });
 });
@@ -200,5 +210,19 @@ describe('file pages', () => {
       {op: ' ', text: 'c'},
       {op: '+', text: 'd'},
     ]);
+  });
+});
+
+describe('fitting text', () => {
+  it('cuts paths in the middle, keeping whole names at both ends', async () => {
+    const {cutMiddle, wrap} = await import('../../source/ui/text.js');
+    const p = '/var/lib/docker/volumes/appdata/_data';
+    expect(cutMiddle(p, 40)).toBe(p);
+    expect(cutMiddle(p, 25)).toBe('/var/lib/…/appdata/_data');
+    expect(cutMiddle(p, 16)).toBe('/…/appdata/_data');
+    expect(cutMiddle(p, 10)).toBe('/…/_data');
+    for (const w of [3, 8, 12, 20, 30]) expect(cutMiddle(p, w).length).toBeLessThanOrEqual(w);
+    expect(cutMiddle('Layers of a-very-long-container-name', 20)).toBe('Layers o…tainer-name');
+    expect(wrap('ADD file:0123456789abcdef in /', 12)).toEqual(['ADD', 'file:0123456', '789abcdef in', '/']);
   });
 });

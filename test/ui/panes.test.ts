@@ -2,7 +2,7 @@
 import {readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
-import {openStore} from '../../source/commands/context.js';
+import {openRoot} from '../../source/store/docker-root.js';
 import {findContainer, findImage} from '../../source/store/refs.js';
 import type {DockerStore} from '../../source/store/store.js';
 import {layerLine} from '../../source/ui/LayersPane.js';
@@ -18,7 +18,7 @@ describe.skipIf(!canExtract)(`explorer panes on real-store-a (${canExtract ? 'ex
   let ui: Ui | undefined;
   beforeAll(() => {
     root = extractRealStoreA();
-    store = openStore(root);
+    store = openRoot(root);
   });
   afterEach(() => {
     ui?.unmount();
@@ -39,7 +39,10 @@ describe.skipIf(!canExtract)(`explorer panes on real-store-a (${canExtract ? 'ex
     await ui.press('4');
     await ui.waitFor((f) => f.includes('Writable layer of web1'), 'the writable pane');
     const rows = await collect(ui, 25);
-    const shown = rows.map((r) => /^([ACD]) (\/\S*)/.exec(r)).filter((m) => m !== null).map((m) => `${m[1]} ${m[2]}`);
+    const shown = rows
+      .map((r) => /^([ACD]) (\/\S*)/.exec(r))
+      .filter((m) => m !== null)
+      .map((m) => `${m[1]} ${m[2]}`);
     expect(new Set(shown)).toEqual(new Set(dockerLines('diff-web1.txt')));
     expect(shown.length).toBe(dockerLines('diff-web1.txt').length);
   });
@@ -48,12 +51,17 @@ describe.skipIf(!canExtract)(`explorer panes on real-store-a (${canExtract ? 'ex
     ui = await renderApp(store, 'job2');
     await ui.press('4');
     const rows = await collect(ui, 20);
-    const shown = rows.map((r) => /^([ACD]) (\/\S*)/.exec(r)).filter((m) => m !== null).map((m) => `${m[1]} ${m[2]}`);
+    const shown = rows
+      .map((r) => /^([ACD]) (\/\S*)/.exec(r))
+      .filter((m) => m !== null)
+      .map((m) => `${m[1]} ${m[2]}`);
     expect(new Set(shown)).toEqual(new Set(dockerLines('diff-job2.txt')));
   });
 
   it("cowlab's layers show the created_by of docker history, oldest first, empty entries included", async () => {
-    const history = dockerLines('history-cowlab.jsonl').map((l) => (JSON.parse(l) as {CreatedBy: string}).CreatedBy).reverse();
+    const history = dockerLines('history-cowlab.jsonl')
+      .map((l) => (JSON.parse(l) as {CreatedBy: string}).CreatedBy)
+      .reverse();
     const rows = layerRows(store, findImage(store, 'cowlab:1'));
     expect(rows.map((r) => r.createdBy)).toEqual(history);
     expect(rows.filter((r) => r.kind === 'empty').map((r) => r.createdBy)).toEqual(history.filter((h) => h.includes('#(nop)') && !h.includes('COPY')));
@@ -103,13 +111,21 @@ describe.skipIf(!canExtract)(`explorer panes on real-store-a (${canExtract ? 'ex
     await ui.press('/', ...'etc/hostname', KEYS.enter);
     await ui.waitFor((f) => / \/etc\/hostname +from layer 4/.test(f), 'the search to land');
     await ui.press('/', ...'apache2.conf', KEYS.enter, KEYS.enter);
-    const view = await ui.waitFor((f) => f.includes('/etc/apache2/apache2.conf @ web1@5'), 'the file view');
+    const view = await ui.waitFor((f) => f.includes('/etc/apache2/apache2.conf @ web1@5') && f.includes('ServerName web1'), 'the file view');
     expect(detailRows(view).slice(0, 2)).toEqual(['ServerName localhost', 'ServerName web1']);
     await ui.press('d');
-    const diff = await ui.waitFor((f) => f.includes('diff the layer below'), 'the diff');
-    expect(detailRows(diff).slice(0, 2)).toEqual(['  ServerName localhost', '+ ServerName web1']);
+    const diff = await ui.waitFor((f) => f.includes('apache2.conf: the layer below → web1@5') && f.includes('+ ServerName web1'), 'the diff naming both sides');
+    // Above the lines, what else the copy-up changed: its size (the line appended) and mtime; not its mode or owner.
+    const rows = detailRows(diff);
+    const at = rows.indexOf('  ServerName localhost');
+    expect(rows.slice(at, at + 2)).toEqual(['  ServerName localhost', '+ ServerName web1']);
+    const [before, after] = ['ServerName localhost\n', 'ServerName localhost\nServerName web1\n'].map((t) => `${Buffer.byteLength(t)}B`);
+    expect(rows.slice(0, at)).toEqual([
+      `size: ${before} → ${after}`,
+      expect.stringMatching(/^mtime: \d{4}-\d\d-\d\d [\d:.]+ UTC → \d{4}-\d\d-\d\d [\d:.]+ UTC$/),
+    ]);
     await ui.press('d', 'x');
-    expect(detailRows(await ui.waitFor((f) => f.includes('hex ·'), 'hex'))[0]).toMatch(/^00000000  53 65 72 76/);
+    expect(detailRows(await ui.waitFor((f) => /║.*hex · \d/.test(f), 'hex'))[0]).toMatch(/^00000000  53 65 72 76/);
   });
 
   it('filters by change type (dive keys) and collapses all', async () => {
@@ -131,10 +147,12 @@ describe.skipIf(!canExtract)(`explorer panes on real-store-a (${canExtract ? 'ex
     const from = rows.findIndex((r) => r.label === 'myapp:1');
     const to = rows.findIndex((r) => r.label === 'cowlab:1');
     await ui.press(...Array<string>(Math.abs(to - from)).fill(to > from ? KEYS.down : KEYS.up), 'c');
-    const frame = await ui.waitFor((f) => f.includes('Compare myapp:1 → cowlab:1'), 'the compare pane');
+    const frame = await ui.waitFor((f) => f.includes('Compare myapp:1 → cowlab:1') && /\n[│║][ACD] /.test(f), 'the compare pane');
     const expected = store.diff(findImage(store, 'myapp:1')!.layers.at(-1), findImage(store, 'cowlab:1')!.layers.at(-1));
     const names = new Set(expected.map((c) => `${c.kind} ${c.path.slice(c.path.lastIndexOf('/') + 1)}`));
-    const shown = detailRows(frame).map((r) => /^([ACD]) .*?(?:[▾▸] )?([^\s/]+)\/?(?: → \S+)?$/.exec(r)).filter((m) => m !== null);
+    const shown = detailRows(frame)
+      .map((r) => /^([ACD]) .*?(?:[▾▸] )?([^\s/]+)\/?(?: → \S+)?$/.exec(r))
+      .filter((m) => m !== null);
     expect(shown.length).toBeGreaterThan(5);
     for (const m of shown) expect(names).toContain(`${m[1]} ${m[2]}`);
   });

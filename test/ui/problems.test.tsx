@@ -3,7 +3,7 @@
 import {rmSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {afterAll, afterEach, describe, expect, it} from 'vitest';
-import {openStore} from '../../source/commands/context.js';
+import {openRoot} from '../../source/store/docker-root.js';
 import {canExtract, cleanupExtracted, extractRealStoreA, skipReason} from '../helpers/real-store.js';
 import {renderApp, type Ui} from './helpers.js';
 
@@ -22,7 +22,7 @@ describe.skipIf(!canExtract)(`explorer on damaged roots${canExtract ? '' : ` (sk
     const root = extractRealStoreA();
     const config = join(root, 'containers', WEB1, 'config.v2.json');
     writeFileSync(config, '{"ID": ');
-    ui = await renderApp(openStore(root));
+    ui = await renderApp(openRoot(root));
     const frame = await ui.waitFor((f) => f.includes('problem'), 'the problem in the status line');
     expect(frame).toContain('invalid JSON');
     expect(frame).toContain('cowlab:1');
@@ -35,7 +35,7 @@ describe.skipIf(!canExtract)(`explorer on damaged roots${canExtract ? '' : ` (sk
   it('a missing layer directory: named when that layer is opened; other images still show', async () => {
     const root = extractRealStoreA();
     rmSync(join(root, 'overlay2', COPY_LAYER), {recursive: true});
-    ui = await renderApp(openStore(root), 'myapp:1@3');
+    ui = await renderApp(openRoot(root), 'myapp:1@3');
     const frame = await ui.waitFor((f) => f.includes('problem'), 'the problem in the status line');
     expect(frame).toContain(COPY_LAYER.slice(0, 12));
     expect(frame).toContain('Layers of myapp:1');
