@@ -53,7 +53,7 @@ function mountsUnder(dir: string): string[] {
   return [...found];
 }
 
-const waitFor = async (cond: () => boolean, ms = 5000): Promise<boolean> => {
+const waitFor = async (cond: () => boolean, ms = 30_000): Promise<boolean> => {
   for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) if (cond()) return true;
   return cond();
 };

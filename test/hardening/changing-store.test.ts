@@ -38,7 +38,7 @@ function state(store: DockerStore) {
   };
 }
 
-async function until(check: () => boolean, ms = 10_000): Promise<boolean> {
+async function until(check: () => boolean, ms = 30_000): Promise<boolean> {
   for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 100))) if (check()) return true;
   return check();
 }

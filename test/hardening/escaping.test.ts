@@ -185,13 +185,11 @@ describe.skipIf(!hasTmux)(`explorer in tmux on a hostile root${hasTmux ? '' : ' 
     c.cleanup();
   });
 
-  const wait = (test: (s: string) => boolean, what: string) => term.waitFor(test, what, 8000);
-
   it('names, tags, created_by and file content show escaped; nothing hostile reaches the terminal raw', async () => {
-    await wait((s) => s.includes('Layers of'), 'the main screen');
+    await term.waitFor((s) => s.includes('Layers of'), 'the main screen');
     // the file tree of the image's layer, then the content of content.txt and its diff
     await term.keys('3');
-    await wait((s) => s.includes('content.txt'), 'the file tree');
+    await term.waitFor((s) => s.includes('content.txt'), 'the file tree');
     const tree = term.screen();
     expect(tree).toContain(escape(OSC));
     expect(tree).toContain(escape(BIDI));
@@ -201,7 +199,7 @@ describe.skipIf(!hasTmux)(`explorer in tmux on a hostile root${hasTmux ? '' : ' 
     await term.keys(...Array<string>(Math.abs(at - cursor)).fill(at > cursor ? 'Down' : 'Up'));
     await sleep(200);
     await term.keys('Enter');
-    const view = await wait((s) => s.includes('line1'), 'the file view');
+    const view = await term.waitFor((s) => s.includes('line1'), 'the file view');
     expect(view).toContain('\\x1b]0;PWNED-CONTENT\\a\\x1b[2J\\rbidi\\u202e end');
     await term.keys('d');
     await sleep(400);

@@ -10,7 +10,7 @@ import {rereadCatalog, watchStore} from '../../source/store/watch.js';
 import {craftRoot, type CraftedRoot} from '../helpers/crafted-root.js';
 
 /** Resolve once `test` holds of the store's problems (the watcher applies changes asynchronously). */
-async function until(store: LayerStore, test: (items: string[]) => boolean, what: string, timeoutMs = 5000): Promise<void> {
+async function until(store: LayerStore, test: (items: string[]) => boolean, what: string, timeoutMs = 30_000): Promise<void> {
   const start = Date.now();
   while (!test(store.problemList.map((p) => p.item))) {
     if (Date.now() - start > timeoutMs) throw new Error(`${what}: not within ${timeoutMs} ms; problems: ${JSON.stringify(store.problemList)}`);

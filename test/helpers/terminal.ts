@@ -98,7 +98,7 @@ export class Term {
     return this.screen().split('\n').slice(0, this.rows);
   }
 
-  async waitFor(test: (s: string) => boolean, what: string, timeoutMs = 20_000): Promise<string> {
+  async waitFor(test: (s: string) => boolean, what: string, timeoutMs = 30_000): Promise<string> {
     const start = Date.now();
     for (;;) {
       const s = this.screen();

@@ -26,7 +26,7 @@ describe.skipIf(!canRun)(`live watch of a containerd root${canRun ? '' : ` (skip
   const ctr = (...args: string[]) => execFileSync(join(BIN!, 'ctr'), ['--address', join(run, 'containerd.sock'), '-n', 'default', ...args], {encoding: 'utf8'});
   const until = async (test: () => boolean, what: string) => {
     for (const start = Date.now(); !test(); await new Promise((r) => setTimeout(r, 20))) {
-      if (Date.now() - start > 10_000) throw new Error(`timed out waiting for ${what}`);
+      if (Date.now() - start > 30_000) throw new Error(`timed out waiting for ${what}`);
     }
   };
   /** An OCI archive of one layer holding `file` (made by the fixture's own script). */

@@ -42,7 +42,7 @@ describe.skipIf(why)(`live watch of a podman root${why ? ` (skipped: ${why})` : 
     );
   const until = async (test: () => boolean, what: string) => {
     for (const start = Date.now(); !test(); await new Promise((r) => setTimeout(r, 20))) {
-      if (Date.now() - start > 15_000) throw new Error(`timed out waiting for ${what}`);
+      if (Date.now() - start > 30_000) throw new Error(`timed out waiting for ${what}`);
     }
   };
 

@@ -35,7 +35,7 @@ const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
 export async function renderApp(store: LayerStore, select?: string, live = false): Promise<Ui> {
   const ui = render(createElement(App, {store, select, live}));
   const frame = () => ui.lastFrame() ?? '';
-  const waitFor = async (test: (f: string) => boolean, what: string, timeoutMs = 5000) => {
+  const waitFor = async (test: (f: string) => boolean, what: string, timeoutMs = 30_000) => {
     const start = Date.now();
     while (!test(frame())) {
       if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}; last frame:\n${frame()}`);

@@ -55,7 +55,7 @@ describe('row counter', () => {
       await ui.press('3');
       const first = await ui.waitFor((f) => f.includes('▶ Files'), 'the files pane');
       expect(first).toMatch(/ 1\/(…|61061)/);
-      await ui.waitFor((f) => f.includes(' 1/61061'), 'the full count', 15_000);
+      await ui.waitFor((f) => f.includes(' 1/61061'), 'the full count');
     } finally {
       ui.unmount();
     }
