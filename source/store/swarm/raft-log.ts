@@ -161,16 +161,19 @@ export function readRaftLog(root: string, raftDir: string, problems: Problems): 
     }
     const frames = new Frames(opened.fd, opened.stats.size);
     try {
-      for (;;) {
+      for (let records = 0; ; records++) {
         const offset = frames.offset;
         const raw = frames.next();
+        if (raw === 'end' && records === 0) throw new WalError('the segment holds no record');
         if (raw === 'end') break;
         if (raw === 'torn') {
-          if (n === used.length - 1) break; // a torn last write: etcd repairs it by cutting it off
+          // A torn last write: etcd repairs it by cutting it off. Not so a segment's first record.
+          if (n === used.length - 1 && records > 0) break;
           throw new WalError(`a record at offset ${offset} runs past the end of the segment`);
         }
         const rec = new Message(raw);
         const type = rec.int(1);
+        if (records === 0 && type !== 4) throw new WalError(`not an etcd WAL segment: it begins with a record of type ${type}, not the CRC record`);
         const recCrc = Number(rec.uint(2));
         const data = rec.bytes(3) ?? Buffer.alloc(0);
         if (type === 4) {
