@@ -5,7 +5,9 @@ import type {Container, Volume} from '../store/model.js';
 import {RefError} from '../store/refs.js';
 import {shortId} from '../docker/digest.js';
 import type {LayerStore} from '../store/store.js';
-import {describeData, shortData, volumeLines} from '../store/volumes.js';
+import type {ClusterVolume} from '../store/model.js';
+import {clusterStatus} from '../store/swarm/volumes.js';
+import {accessText, describeData, mapText, shortData, volumeLines} from '../store/volumes.js';
 import {humanSize} from '../tree/human.js';
 import {printJson} from './context.js';
 import {withSources, withStore} from './sources.js';
@@ -37,22 +39,87 @@ function dataJson(v: Volume) {
     case 'mount':
       return {...base, Type: d.type, Device: d.device, Options: d.options, Source: d.source};
     case 'plugin':
+    case 'csi':
       return {...base, Plugin: d.plugin, ManagedPluginID: d.managed?.id ?? null, PluginEnabled: d.managed?.enabled ?? null};
   }
+}
+
+const topologyJson = (t: Record<string, string> | null) => (t ? {Segments: t} : {});
+
+/** `docker volume inspect`'s ClusterVolume (moby's convert.VolumeFromGRPC, its JSON's omitempty fields left out when empty). */
+function clusterJson(c: ClusterVolume) {
+  const a = c.accessMode;
+  const type = a?.type;
+  const spec: Record<string, unknown> = {
+    ...(c.group ? {Group: c.group} : {}),
+    ...(a
+      ? {
+          AccessMode: {
+            Scope: a.scope,
+            Sharing: a.sharing,
+            ...(type?.kind === 'block' ? {BlockVolume: {}} : {}),
+            ...(type?.kind === 'mount'
+              ? {MountVolume: {...(type.fsType ? {FsType: type.fsType} : {}), ...(type.mountFlags.length ? {MountFlags: type.mountFlags} : {})}}
+              : {}),
+          },
+        }
+      : {}),
+    ...(c.topology
+      ? {
+          AccessibilityRequirements: {
+            ...(c.topology.requisite.length ? {Requisite: c.topology.requisite.map(topologyJson)} : {}),
+            ...(c.topology.preferred.length ? {Preferred: c.topology.preferred.map(topologyJson)} : {}),
+          },
+        }
+      : {}),
+    ...(c.capacity ? {CapacityRange: {RequiredBytes: Number(c.capacity.requiredBytes), LimitBytes: Number(c.capacity.limitBytes)}} : {}),
+    ...(c.secrets.length ? {Secrets: c.secrets.map((s) => ({Key: s.key, Secret: s.secret}))} : {}),
+    Availability: c.availability,
+  };
+  const info = c.info;
+  return {
+    ID: c.id,
+    Version: {Index: Number(c.version)},
+    CreatedAt: c.createdAt ?? null,
+    UpdatedAt: c.updatedAt ?? null,
+    Spec: spec,
+    ...(c.publishStatus.length
+      ? {
+          PublishStatus: c.publishStatus.map((p) => ({
+            ...(p.nodeId ? {NodeID: p.nodeId} : {}),
+            ...(p.state ? {State: p.state} : {}),
+            ...(p.publishContext ? {PublishContext: p.publishContext} : {}),
+          })),
+        }
+      : {}),
+    ...(info
+      ? {
+          Info: {
+            ...(info.capacityBytes ? {CapacityBytes: Number(info.capacityBytes)} : {}),
+            ...(info.volumeContext ? {VolumeContext: info.volumeContext} : {}),
+            ...(info.volumeId ? {VolumeID: info.volumeId} : {}),
+            ...(info.accessibleTopology.length ? {AccessibleTopology: info.accessibleTopology.map(topologyJson)} : {}),
+          },
+        }
+      : {}),
+  };
 }
 
 /** `docker volume inspect` as far as the store answers it; what only a plugin knows is null and listed in Unknown. */
 function volumeJson(store: LayerStore, v: Volume, size: number) {
   const out: Record<string, unknown> = {
+    ...(v.cluster ? {ClusterVolume: clusterJson(v.cluster)} : {}),
     CreatedAt: v.createdAt ?? null,
     Driver: v.driver,
     Labels: v.labels,
-    Mountpoint: v.mountpoint ?? null,
+    // Docker gives a cluster volume no mountpoint: each node's plugin mounts it where it publishes it.
+    Mountpoint: v.cluster ? '' : (v.mountpoint ?? null),
     Name: v.name,
     Options: v.options,
     Scope: v.scope ?? null,
   };
   if (v.unknown) out.Status = null;
+  if (v.cluster) out.ClusterStatus = {Status: clusterStatus(v.cluster), PendingDelete: v.cluster.pendingDelete};
   out.UsageData = {RefCount: v.usedBy.length, Size: size};
   out.Data = dataJson(v);
   out.UsedBy = usesOf(store, v);
@@ -72,7 +139,8 @@ function useLine(store: LayerStore, u: Volume['uses'][number]): string {
 
 function detail(store: LayerStore, v: Volume, size: number): string {
   const {fields, users} = volumeLines(v, store.containers, size);
-  const text = fields.map(([k, val]) => `${`${k}:`.padEnd(12)}${val}\n`).join('');
+  const width = Math.max(...fields.map(([k]) => k.length)) + 2;
+  const text = fields.map(([k, val]) => `${`${k}:`.padEnd(width)}${val}\n`).join('');
   const uses = users.map((u) => `  ${u.join('  ')}\n`).join('');
   return `${text}Used by:${uses ? `\n${uses}` : ' none\n'}`;
 }
@@ -96,10 +164,12 @@ export const volumes = withStore((store, ctx) => {
     ctx.out(sized.map(({v, size}) => detail(store, v, size)).join('\n'));
     return 0;
   }
+  const own = sized.filter(({v}) => !v.cluster);
+  const cluster = list.flatMap((v) => (v.cluster ? [{v, c: v.cluster}] : []));
   ctx.out(
     table(
       ['DRIVER', 'VOLUME NAME', 'LINKS', 'SIZE', 'DATA', 'USED BY'],
-      sized.map(({v, size}) => [
+      own.map(({v, size}) => [
         v.driver,
         v.name,
         String(v.usedBy.length),
@@ -109,6 +179,23 @@ export const volumes = withStore((store, ctx) => {
       ]),
     ),
   );
+  // `docker volume ls --cluster`'s columns, then how each is accessed and what it was given.
+  if (cluster.length)
+    ctx.out(
+      `\nCluster volumes (swarm, CSI; each one's data lives with its CSI plugin, not in this root):\n\n${table(
+        ['VOLUME NAME', 'GROUP', 'DRIVER', 'AVAILABILITY', 'STATUS', 'ACCESS', 'LABELS', 'OPTIONS'],
+        cluster.map(({v, c}) => [
+          v.name,
+          c.group,
+          v.driver,
+          c.availability,
+          `${clusterStatus(c)}${c.pendingDelete ? ', pending delete' : ''}`,
+          accessText(c),
+          mapText(v.labels),
+          mapText(v.options),
+        ]),
+      )}`,
+    );
   return 0;
 });
 
@@ -122,7 +209,7 @@ export const plugins = withStore((store, ctx) => {
     Managed: true,
     Types: p.types,
     Capabilities: p.capabilities,
-    Volumes: volumesOf((v) => v.data.kind === 'plugin' && v.data.managed?.id === p.id),
+    Volumes: volumesOf((v) => (v.data.kind === 'plugin' || v.data.kind === 'csi') && v.data.managed?.id === p.id),
   }));
   // Volume drivers that are no managed plugin: legacy plugins, which the root does not record.
   const legacyNames = [...new Set(store.volumes.flatMap((v) => (v.data.kind === 'plugin' && !v.data.managed ? [v.driver] : [])))].sort();

@@ -172,7 +172,40 @@ export type VolumeData =
   /** The local driver with mount options: at run time `device` is mounted over `_data`; nothing is stored in the root. */
   | {kind: 'mount'; type: string; device: string; options: string; source: string}
   /** A plugin's volume: the plugin keeps the data, outside this root (legacy plugins are found at run time). */
-  | {kind: 'plugin'; plugin: string; managed?: ManagedPlugin; engine: 'docker' | 'podman'};
+  | {kind: 'plugin'; plugin: string; managed?: ManagedPlugin; engine: 'docker' | 'podman'}
+  /** A swarm cluster volume: its CSI plugin provisions and keeps the data, on whatever storage it drives. */
+  | {kind: 'csi'; plugin: string; managed?: ManagedPlugin};
+
+/** A topology: segments such as `region=eu, zone=a` (CSI's accessible topology). */
+export type Topology = Record<string, string> | null;
+
+/** A CSI cluster volume as swarmkit's raft store records it (swarmkit api Volume), in Docker's words. */
+export interface ClusterVolume {
+  /** swarmkit's object id (not the CSI plugin's volume id). */
+  id: string;
+  version: bigint;
+  /** RFC 3339 with nanoseconds, as `docker volume inspect` shows ClusterVolume.CreatedAt / UpdatedAt. */
+  createdAt?: string;
+  updatedAt?: string;
+  group: string;
+  /** Absent when the spec has no access mode. */
+  accessMode?: {
+    scope: 'single' | 'multi';
+    sharing: 'none' | 'readonly' | 'onewriter' | 'all';
+    type?: {kind: 'block'} | {kind: 'mount'; fsType: string; mountFlags: string[]};
+  };
+  /** Secret references: the key passed to the plugin and the swarm secret's id or name (never its data). */
+  secrets: {key: string; secret: string}[];
+  topology?: {requisite: Topology[]; preferred: Topology[]};
+  capacity?: {requiredBytes: bigint; limitBytes: bigint};
+  availability: 'active' | 'pause' | 'drain';
+  /** Per node: published, pending publish or unpublish. */
+  publishStatus: {nodeId: string; state: string; publishContext: Record<string, string> | null}[];
+  /** What the plugin answered when it created the volume; absent until it has. */
+  info?: {capacityBytes: bigint; volumeContext: Record<string, string> | null; volumeId: string; accessibleTopology: Topology[]};
+  /** `docker volume rm` was asked; swarm removes it once the plugin has deleted it. */
+  pendingDelete: boolean;
+}
 
 export interface Volume {
   name: string;
@@ -183,11 +216,13 @@ export interface Volume {
   /** As `docker volume inspect` shows them: null and {} differ (metadata.db keeps which). */
   labels: Record<string, string> | null;
   options: Record<string, string> | null;
-  /** `local` for the local driver; a plugin's scope comes from its Capabilities at run time. */
+  /** `local` for the local driver; a plugin's scope comes from its Capabilities at run time; `global` for cluster volumes. */
   scope?: 'local' | 'global';
   /** What of `docker volume inspect` only the plugin answers, at run time, and why it is not shown. */
   unknown?: {fields: string[]; why: string};
   data: VolumeData;
+  /** A swarm cluster volume's record (CSI); absent for a daemon's own volumes. */
+  cluster?: ClusterVolume;
   /** Anonymous volumes have a 64-hex name and were created for an image VOLUME or `-v /path`. */
   anonymous: boolean;
   /** Ids of the containers that mount it. */

@@ -1,6 +1,6 @@
 // The Docker data root's store (and the base of the stores whose layers are directories). Every
 // store is a LayerStore (layer-store.ts).
-import {existsSync, statSync} from 'node:fs';
+import {statSync} from 'node:fs';
 import {join} from 'node:path';
 import type {Change} from '../tree/changes.js';
 import type {LayerNode} from '../tree/entry.js';
@@ -20,6 +20,7 @@ import {Problems} from './problems.js';
 import {scanLayerDir} from './scan.js';
 import {parallelScanAvailable, scanParallel} from './scan-pool.js';
 import {readVolumes, type VolumeMeta} from './volumes.js';
+import {swarmNotice} from './swarm/volumes.js';
 import {overlayXattrNotice} from './xattr.js';
 
 export {LayerStore};
@@ -112,7 +113,8 @@ export class DockerStore extends DirStore {
     const meta = opts.volumeMeta?.(root, this.problems) ?? new Map<string, VolumeMeta>();
     for (const p of readPlugins(root, this.problems)) this.plugins.push(p);
     this.volumes = readVolumes(root, this.containers, meta, this.problems, this.plugins);
-    if (existsSync(join(root, 'swarm', 'raft')) || existsSync(join(root, 'swarm', 'state.json'))) this.notices.push(SWARM_NOTICE);
+    const swarm = swarmNotice(root);
+    if (swarm) this.notices.push(swarm);
     const xattrNotice = this.driver === 'overlay2' ? overlayXattrNotice() : undefined;
     if (xattrNotice) this.notices.push(xattrNotice);
     const notice = DRIVER_SPECS[this.driver].notice;
@@ -141,9 +143,6 @@ export class DockerStore extends DirStore {
 }
 
 /** Cluster (CSI) volumes are swarm objects: they live in the raft store, not in volumes/metadata.db. */
-export const SWARM_NOTICE =
-  'this daemon is a swarm node: cluster (CSI) volumes, if any, are kept in swarm/raft (encrypted) and served by their CSI plugin; they are not listed';
-
 /** The driver of `image/<driver>`; one we cannot read is an error naming what was found. */
 function detectDriver(root: string, notices: string[]): Driver {
   const found = listDir(join(root, 'image'), new Problems()).filter((d) => statSync(join(root, 'image', d), {throwIfNoEntry: false})?.isDirectory());

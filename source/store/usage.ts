@@ -71,7 +71,7 @@ export function containerUsage(store: LayerStore): ContainerUsage[] {
  * out). Plugin volumes are never counted.
  */
 export function countedByDf(volume: Volume): boolean {
-  return volume.driver === 'local' && Object.keys(volume.options ?? {}).length === 0;
+  return !volume.cluster && volume.driver === 'local' && Object.keys(volume.options ?? {}).length === 0;
 }
 
 /**

@@ -1,5 +1,6 @@
 // Volumes: every volume `volumes/metadata.db` records, whatever its driver, plus local volume
-// directories it does not know (`volumes/<name>/_data`, `opts.json`). What dockerd answers from
+// directories it does not know (`volumes/<name>/_data`, `opts.json`), plus a swarm manager's CSI
+// cluster volumes (swarm/volumes.ts), whose data is never in the root. What dockerd answers from
 // the store (name, driver, labels, options, and for the local driver mountpoint, scope and
 // created) is read here; what a plugin answers at run time (its mountpoint, status, scope,
 // created) is marked unknown. Paths a plugin or a mount option names are outside the root and
@@ -9,11 +10,12 @@ import {join} from 'node:path';
 import {isHex64, shortId} from '../docker/digest.js';
 import {escape} from '../text/escape.js';
 import {humanSize} from '../tree/human.js';
-import type {Container, ManagedPlugin, Volume, VolumeData, VolumeUseOf} from './model.js';
+import type {ClusterVolume, Container, ManagedPlugin, Volume, VolumeData, VolumeUseOf} from './model.js';
 import {pluginForDriver, readPlugins} from './plugins.js';
 import {VOLUME_NAME} from './confine.js';
 import type {Problems} from './problems.js';
 import {RootFiles} from './files.js';
+import {clusterStatus, goTimeString, readClusterVolumes} from './swarm/volumes.js';
 
 export interface VolumeMeta {
   driver: string;
@@ -47,7 +49,7 @@ export function readVolumes(
     return false;
   });
   const uses = usesByVolume(containers);
-  return names.map((name) => {
+  const local = names.map((name): Volume => {
     const m = meta.get(name);
     const driver = m?.driver || 'local';
     const mine = uses.get(name) ?? [];
@@ -86,6 +88,22 @@ export function readVolumes(
     }
     return {...common, labels: m?.labels ?? null, options, mountpoint, createdAt, scope: 'local', data: localData(root, mountpoint, driverOpts ?? options)};
   });
+  // Docker lists both: a cluster volume may share its name with a local one.
+  const cluster = readClusterVolumes(root, problems).map((v): Volume => ({
+    name: v.name,
+    driver: v.driver,
+    anonymous: false,
+    // Services' tasks use cluster volumes, through the CSI plugin on their node: no container record names them.
+    usedBy: [],
+    uses: [],
+    labels: v.labels,
+    options: v.options,
+    scope: 'global',
+    createdAt: v.cluster.createdAt && goTimeString(v.cluster.createdAt),
+    data: {kind: 'csi', plugin: v.driver, managed: pluginForDriver(v.driver, plugins)},
+    cluster: v.cluster,
+  }));
+  return [...local, ...cluster];
 }
 
 function isDir(path: string): boolean {
@@ -154,6 +172,8 @@ export function shortData(data: VolumeData): string {
       return `${data.source} · not stored`;
     case 'plugin':
       return `plugin ${data.managed?.name ?? data.plugin} · not in root`;
+    case 'csi':
+      return `CSI ${data.managed?.name ?? data.plugin} · not in root`;
   }
 }
 
@@ -179,17 +199,18 @@ export function volumeLines(
   size: number | undefined,
 ): {fields: [string, string][]; users: [string, string, string, string][]} {
   const unknown = (field: string, value: string | undefined) => value ?? (v.unknown?.fields.includes(field) ? UNKNOWN_FIELD : '-');
-  const m = v.data.kind === 'plugin' ? v.data.managed : undefined;
+  const m = v.data.kind === 'plugin' || v.data.kind === 'csi' ? v.data.managed : undefined;
   const fields: [string, string][] = [
     ['Name', v.name],
     ['Driver', m ? `${v.driver} (managed plugin ${shortId(m.id)}, ${m.enabled ? 'enabled' : 'disabled'})` : v.driver],
     ['Scope', unknown('Scope', v.scope)],
     ['CreatedAt', unknown('CreatedAt', v.createdAt)],
-    ['Mountpoint', unknown('Mountpoint', v.mountpoint)],
+    ['Mountpoint', v.cluster ? 'on each node the CSI plugin publishes it to, at run time' : unknown('Mountpoint', v.mountpoint)],
     ['Labels', mapText(v.labels)],
     ['Options', mapText(v.options)],
     ['Data', describeData(v.data)],
     ['Size', size === undefined || size < 0 ? 'N/A' : humanSize(size, 3)],
+    ...(v.cluster ? clusterFields(v.cluster) : []),
   ];
   if (v.unknown) fields.push(['Unknown', `${v.unknown.fields.join(', ')}: ${v.unknown.why}`]);
   const users = v.uses.map((u): [string, string, string, string] => [
@@ -220,7 +241,41 @@ export function describeData(data: VolumeData): string {
         return `managed by plugin ${m.name} (${which}): at run time under its propagated mount ${m.propagatedMount}, which the plugin mounts and fills; not read`;
       return `managed by plugin ${m.name}, not in this root (${which})`;
     }
+    case 'csi': {
+      const m = data.managed;
+      const which = m ? ` (managed plugin ${m.name} ${m.id.slice(0, 12)}, ${m.enabled ? 'enabled' : 'disabled'})` : '';
+      return `cluster volume: data lives with CSI plugin ${data.plugin}${which}, not in this root`;
+    }
   }
+}
+
+/** How a cluster volume is accessed, as `docker volume create` asks for it: `mount, scope single, sharing none`. */
+export function accessText(c: ClusterVolume): string {
+  const a = c.accessMode;
+  if (!a) return '-';
+  const type = a.type?.kind === 'mount' ? `mount${a.type.fsType ? ` (${a.type.fsType})` : ''}` : (a.type?.kind ?? 'no access type');
+  return `${type}, scope ${a.scope}, sharing ${a.sharing}`;
+}
+
+/** The cluster record's fields in lines: what `docker volume inspect` shows under ClusterVolume, in words. */
+function clusterFields(c: ClusterVolume): [string, string][] {
+  const topo = (list: (Record<string, string> | null)[]) => list.map((t) => mapText(t)).join('; ');
+  const fields: [string, string][] = [
+    ['Cluster ID', c.id],
+    ['Group', c.group || '-'],
+    ['Access', accessText(c)],
+    ['Availability', c.availability],
+    ['Status', `${clusterStatus(c)}${c.pendingDelete ? ', pending delete (removed; swarm deletes it once the plugin has)' : ''}`],
+  ];
+  if (c.capacity && (c.capacity.requiredBytes || c.capacity.limitBytes))
+    fields.push(['Capacity', `required ${c.capacity.requiredBytes} bytes, limit ${c.capacity.limitBytes} bytes`]);
+  if (c.topology?.requisite.length) fields.push(['Requisite', topo(c.topology.requisite)]);
+  if (c.topology?.preferred.length) fields.push(['Preferred', topo(c.topology.preferred)]);
+  if (c.secrets.length) fields.push(['Secrets', c.secrets.map((s) => `${s.key}=${s.secret}`).join(', ')]);
+  if (c.info?.volumeId) fields.push(['CSI volume', c.info.volumeId]);
+  if (c.publishStatus.length) fields.push(['Published', c.publishStatus.map((p) => `${p.nodeId} ${p.state}`).join(', ')]);
+  fields.push(['UpdatedAt', c.updatedAt ?? '-']);
+  return fields;
 }
 
 function readOpts(files: RootFiles, path: string): Record<string, string> | null {

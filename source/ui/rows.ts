@@ -4,6 +4,7 @@ import {containerImageLabel} from '../store/refs.js';
 import {volumeSize} from '../store/du.js';
 import type {Container, Image, Layer, MountPoint, Volume} from '../store/model.js';
 import {shortData, storedPath, volumeLines} from '../store/volumes.js';
+import {clusterStatus} from '../store/swarm/volumes.js';
 import {Problems} from '../store/problems.js';
 import {isHex64, shortId} from '../docker/digest.js';
 import type {LayerStore} from '../store/store.js';
@@ -57,9 +58,23 @@ export function storeRows(store: LayerStore, list: StoreList): StoreRow[] {
   return store.volumes.map((v: Volume) => ({
     id: v.name,
     label: v.anonymous ? shortId(v.name) : escape(v.name),
-    detail: `${v.driver} · ${v.data.kind === 'local' ? '_data' : v.data.kind === 'mount' ? `${v.data.source.split(' ')[0]}, not stored` : 'plugin, not in root'} · ${v.usedBy.length ? `${v.usedBy.length} user${v.usedBy.length > 1 ? 's' : ''}` : 'unused'}`,
+    detail: `${v.driver} · ${volumeWhere(v)} · ${v.cluster ? `${v.cluster.availability}, ${clusterStatus(v.cluster)}` : v.usedBy.length ? `${v.usedBy.length} user${v.usedBy.length > 1 ? 's' : ''}` : 'unused'}`,
     dim: v.usedBy.length === 0,
   }));
+}
+
+/** Where a volume's data is, in the store list's few words. */
+function volumeWhere(v: Volume): string {
+  switch (v.data.kind) {
+    case 'local':
+      return '_data';
+    case 'mount':
+      return `${v.data.source.split(' ')[0]}, not stored`;
+    case 'plugin':
+      return 'plugin, not in root';
+    case 'csi':
+      return 'cluster (CSI), not in root';
+  }
 }
 
 export interface LayerRow {

@@ -9,6 +9,7 @@ import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
 import {openRoot} from '../../source/store/docker-root.js';
 import {openSource} from '../../source/store/open.js';
 import type {DockerStore, LayerStore} from '../../source/store/store.js';
+import {cleanupFixtures, extractFixture, fixtureSkip, FIXTURES} from '../helpers/fixture-root.js';
 import {detailRows, KEYS, renderApp, type Ui} from './helpers.js';
 
 const needsRoot = process.getuid?.() === 0 ? undefined : 'extracting this fixture (it holds the block-device node volumes/backingFsBlockDev) needs root';
@@ -228,3 +229,43 @@ describe.skipIf(!!needsRoot)(`explorer: podman's volumes (fixtures/volumes-podma
     }
   });
 });
+
+const clusterSkip = fixtureSkip('cluster-volumes');
+describe.skipIf(!!clusterSkip)(
+  `explorer: a swarm manager's CSI cluster volumes (fixtures/cluster-volumes, Docker 26)${clusterSkip ? ` (skipped: ${clusterSkip})` : ''}`,
+  () => {
+    let store: LayerStore;
+    let ui: Ui | undefined;
+    beforeAll(async () => {
+      const dir = extractFixture('cluster-volumes');
+      store = await openSource(join(dir, 'docker-root'), {containerdRoot: join(dir, 'containerd-root')});
+    });
+    afterEach(() => {
+      ui?.unmount();
+      ui = undefined;
+    });
+    afterAll(cleanupFixtures);
+
+    it("every cluster volume's pane: docker volume inspect's driver, labels, options, scope, group, access, availability; its data with its CSI plugin", async () => {
+      const docker = JSON.parse(readFileSync(join(FIXTURES, 'cluster-volumes/answers/volume-inspect.json'), 'utf8')) as (DockerVolume & {
+        ClusterVolume: {ID: string; Spec: {Group?: string; Availability: string; AccessMode: {Scope: string; Sharing: string; BlockVolume?: object}}};
+      })[];
+      expect(store.volumes.map((v) => v.name).sort()).toEqual(docker.map((v) => v.Name).sort());
+      for (const v of docker) {
+        const shown = await showVolume(store, v.Name);
+        ui = shown.ui;
+        const {fields} = volumePane(shown.rows);
+        const spec = v.ClusterVolume.Spec;
+        expect(
+          [fields.Driver, fields.Labels, fields.Options, fields.Scope, fields.CreatedAt, fields['Cluster ID'], fields.Group, fields.Availability],
+          v.Name,
+        ).toEqual([v.Driver, mapText(v.Labels), mapText(v.Options), v.Scope, v.CreatedAt, v.ClusterVolume.ID, spec.Group ?? '-', spec.Availability]);
+        const a = spec.AccessMode;
+        expect(fields.Access, v.Name).toBe(`${a.BlockVolume ? 'block' : 'mount'}, scope ${a.Scope}, sharing ${a.Sharing}`);
+        expect(fields.Data, v.Name).toBe(`cluster volume: data lives with CSI plugin ${v.Driver}, not in this root`);
+        ui.unmount();
+        ui = undefined;
+      }
+    });
+  },
+);

@@ -4,6 +4,7 @@
 import type {BoltBucket} from '../bolt.js';
 import {openBolt} from '../bolt.js';
 import type {Problems} from '../problems.js';
+import {Message} from '../protobuf.js';
 import {goTime, varint} from './values.js';
 
 /** An image record's target, as meta.db stores it (every field present). */
@@ -136,17 +137,10 @@ function descriptor(b: BoltBucket | undefined): Descriptor | undefined {
 function anyJson(buf: Buffer | undefined, item: string, problems: Problems): unknown {
   if (!buf?.length) return undefined;
   let value: Buffer | undefined;
-  for (let at = 0; at < buf.length;) {
-    const tag = buf[at++]!;
-    if ((tag & 7) !== 2) break; // only length-delimited fields are expected
-    let len = 0;
-    for (let shift = 0; at < buf.length; shift += 7) {
-      const b = buf[at++]!;
-      len += (b & 0x7f) * 2 ** shift;
-      if (b < 0x80) break;
-    }
-    if (tag >> 3 === 2) value = buf.subarray(at, at + len);
-    at += len;
+  try {
+    value = new Message(buf).bytes(2);
+  } catch {
+    value = undefined; // not an Any: no spec to show
   }
   if (!value) return undefined;
   try {

@@ -23,6 +23,7 @@ import {DirStore} from '../store.js';
 import {readVolumeMetadata} from '../volume-metadata.js';
 import {readPlugins} from '../plugins.js';
 import {readVolumes} from '../volumes.js';
+import {swarmNotice} from '../swarm/volumes.js';
 import {overlayXattrNotice} from '../xattr.js';
 import {ContentStore} from './content.js';
 import {isBlob, resolveImage} from './images.js';
@@ -99,7 +100,9 @@ export class ContainerdStore extends DirStore {
     this.stored = new Map();
     try {
       if (existsSync(overlayDb)) this.stored = readOverlayMeta(overlayDb);
-      else problems.add(overlayDb, 'missing: no layer of this root can be shown');
+      // The snapshotter creates its database with its first snapshot (a daemon that never pulled
+      // or built has none: fixtures/cluster-volumes); missing while meta.db records snapshots, it is lost.
+      else if (this.ns.snapshots.get(SNAPSHOTTER)?.size) problems.add(overlayDb, 'missing: no layer of this root can be shown');
     } catch (err) {
       // The catalog is in meta.db; without the snapshotter's database only the files are unknown.
       problems.add(overlayDb, `${(err as Error).message}; no layer's files can be shown`);
@@ -410,6 +413,8 @@ export class ContainerdStore extends DirStore {
     // Managed plugins live in the Docker root whatever the image store (plugins/<id>/config.json).
     replaceArray(this.plugins, readPlugins(root, problems));
     replaceArray(this.volumes, readVolumes(root, this.containers, meta.volumes, problems, this.plugins));
+    const swarm = swarmNotice(root);
+    if (swarm && !this.notices.includes(swarm)) this.notices.push(swarm);
   }
 
   /** containerd alone: its namespace's blobs (`docker system df` has no such section). */
