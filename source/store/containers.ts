@@ -3,7 +3,7 @@
 import {join} from 'node:path';
 import {layerFiles, type Driver} from './layerdb.js';
 import type {Container, ContainerState, Image, Layer, MountPoint} from './model.js';
-import {cleanPath, mountUses, type RawHostMounts} from './mount-uses.js';
+import {imageVolumes, mountUses, type RawHostMounts} from './mount-uses.js';
 import type {Problems} from './problems.js';
 import {HEX64, INIT_ID, VOLUME_NAME} from './confine.js';
 import {RootFiles} from './files.js';
@@ -139,10 +139,6 @@ export function readContainers(
     containers.push(container);
   }
   return containers;
-}
-
-function imageVolumes(image: Image | undefined): Set<string> {
-  return new Set(Object.keys(image?.config.Volumes ?? {}).map(cleanPath));
 }
 
 function readMountLayers(files: RootFiles, driver: Driver, c: Container, layers: Map<string, Layer>): void {

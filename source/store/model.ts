@@ -127,7 +127,7 @@ export interface Container {
   mounts: MountPoint[];
   /** `--tmpfs` mounts (HostConfig.Tmpfs): destination → options. */
   tmpfs: Record<string, string>;
-  /** How each mount (by destination) was asked for (hostconfig Binds, Mounts, Tmpfs, VolumeDriver; Config.Volumes). */
+  /** How each mount (by destination) was asked for (Docker: hostconfig Binds, Mounts, Tmpfs, VolumeDriver, Config.Volumes; podman: CreateCommand). */
   mountUses: Record<string, MountUse>;
   /** Layer stack: image chain id of the parent, then init and writable layers. */
   parentLayer?: string;
@@ -136,11 +136,19 @@ export interface Container {
   config: Record<string, unknown>;
 }
 
-/** How a container asked for a mount, as the docker CLI would have been told. */
+/** How a container asked for a mount, as the docker or podman CLI was told. */
 export interface MountUse {
-  /** `-v` (HostConfig.Binds), `--mount` (HostConfig.Mounts), `--tmpfs`, an anonymous `-v /path`, or the image's VOLUME. */
-  how: '-v' | '--mount' | '--tmpfs' | 'anonymous -v' | 'image VOLUME';
-  /** The flag reconstructed, e.g. `-v labeled:/labeled:ro`, `--mount type=volume,src=x,dst=/x,volume-driver=D`. */
+  /**
+   * `-v` (HostConfig.Binds), `--mount` (HostConfig.Mounts), `--tmpfs`, an anonymous `-v /path`, or
+   * the image's VOLUME; `no command line` for a podman container made without `podman run|create`
+   * (through the API), whose record does not say which flag made a mount.
+   */
+  how: '-v' | '--mount' | '--tmpfs' | 'anonymous -v' | 'image VOLUME' | 'no command line';
+  /**
+   * The flag: Docker's reconstructed from the hostconfig (`-v labeled:/labeled:ro`, `--mount
+   * type=volume,src=x,dst=/x,volume-driver=D`); podman's as typed in its CreateCommand, or its
+   * `-v` / `--tmpfs` equivalent when there is none.
+   */
   flag: string;
   /** The volume driver the container named and where: `--volume-driver NAME` or `volume-driver=NAME`. */
   volumeDriver?: string;

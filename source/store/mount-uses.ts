@@ -2,7 +2,7 @@
 // HostConfig.Binds, `--mount` to HostConfig.Mounts, `--tmpfs` to HostConfig.Tmpfs, an anonymous
 // `-v /path` and the image's VOLUMEs to Config.Volumes; `--volume-driver` to HostConfig.VolumeDriver
 // (it applies to -v and anonymous volumes, `volume-driver=` to one --mount). Pure: no filesystem.
-import type {MountUse} from './model.js';
+import type {Image, MountUse} from './model.js';
 
 export interface RawMount {
   Type?: string;
@@ -31,6 +31,11 @@ export function cleanPath(path: string): string {
     .filter((p) => p && p !== '.')
     .join('/')}`;
   return clean;
+}
+
+/** An image's VOLUME paths, cleaned: where a container gets an anonymous volume unless it mounts something there. */
+export function imageVolumes(image: Image | undefined): Set<string> {
+  return new Set(Object.keys(image?.config.Volumes ?? {}).map(cleanPath));
 }
 
 /** `src:dst[:mode]` as the Linux parser splits it (a bare `/dst` is not a bind). */

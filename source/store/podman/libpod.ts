@@ -19,6 +19,8 @@ export interface LibpodContainer {
   id: string;
   name?: string;
   command?: string[];
+  /** os.Args of the podman that made it: `podman … run|create … IMAGE …`, or the API service's command line. */
+  CreateCommand?: string[];
   spec?: {mounts?: LibpodMount[]; process?: {args?: string[]}};
   namedVolumes?: {volumeName: string; dest: string; options?: string[]}[];
   userVolumes?: string[];

@@ -22,6 +22,8 @@ import {isHex64} from '../../docker/digest.js';
 import {overlayXattrNotice} from '../xattr.js';
 import {containerMetadata, listInstanceDigest, readCatalog, readImageConfig, type CsImage, type CsLayer} from './catalog.js';
 import {readLibpodState, type LibpodContainer, type LibpodVolume} from './libpod.js';
+import {podmanMountUses} from './mount-uses.js';
+import {imageVolumes} from '../mount-uses.js';
 import {mapOwners, rootlessIdMap, type IdMap} from './rootless.js';
 import {upperChanges} from '../../tree/upper-changes.js';
 import {hasChildImage, INIT_INODES, parentImage, podmanHistory, podmanSize, type LayerTree} from './rules.js';
@@ -217,8 +219,7 @@ export class PodmanStore extends DirStore {
           .filter((m) => m.type === 'tmpfs' && lib?.userVolumes?.includes(m.destination))
           .map((m) => [m.destination, (m.options ?? []).join(',')]),
       ),
-      // podman keeps no -v/--mount distinction a reader could use.
-      mountUses: {},
+      mountUses: lib ? podmanMountUses(lib, (n) => this.libpodVolumes.get(n)?.isAnon === true, imageVolumes(this.images.get(`sha256:${image}`))) : {},
       config: {},
     };
   }
