@@ -146,7 +146,7 @@ export type MountRow = {
   Destination: string;
   Mode: 'RW' | 'RO';
   Driver: string;
-  /** How the container asked for it: `-v`, `--mount`, `--tmpfs`, `anonymous -v`, `image VOLUME` (the whole flag is in the volume pane). */
+  /** How the container asked for it: `-v`, `--mount`, `--tmpfs`, `anonymous -v`, `image VOLUME`, `no command line` (the whole flag is in the volume pane). */
   How: string;
   Size: string;
 };

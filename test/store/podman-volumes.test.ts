@@ -8,6 +8,7 @@ import {tmpdir} from 'node:os';
 import {join, resolve} from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {cli, cliJson} from '../helpers/cli.js';
+import {podmanAsked, typedFlags, type PodmanInspectContainer} from '../helpers/podman-asked.js';
 
 const needsRoot = process.getuid?.() === 0 ? undefined : 'extracting this fixture (it holds the block-device node volumes/backingFsBlockDev) needs root';
 
@@ -22,13 +23,14 @@ interface PodmanVolume {
   Options: Record<string, string>;
   Mountpoint: string;
   Scope: string;
+  Anonymous?: boolean;
 }
 
 interface OurVolume extends PodmanVolume {
   Status?: unknown;
   UsageData: {Size: number};
   Data: {Kind: string; Description: string; Source?: string};
-  UsedBy: {Container: string; Destination: string; ReadOnly: boolean}[];
+  UsedBy: {Container: string; Destination: string; ReadOnly: boolean; How: string | null; Flag: string | null}[];
   Unknown?: {Fields: string[]};
 }
 
@@ -110,5 +112,59 @@ describe.skipIf(!!needsRoot)(`podman volumes of a plugin and with options (fixtu
     expect(text.stdout).toContain('podman finds them at run time through containers.conf [engine.volume_plugins]');
     expect(text.stdout).not.toMatch(/dockerd|ENABLED/); // no managed-plugin table, no dockerd search path
     for (const p of ours) expect(text.stdout).toMatch(new RegExp(`^${p.Name} +${p.Volumes.join(',')}$`, 'm'));
+  });
+
+  it('every use of a volume says how podman was asked for it: the flag as its CreateCommand has it, an image VOLUME, or for a container made through the API the mount as podman inspect shows it', () => {
+    const containers = answer<PodmanInspectContainer[]>('container-inspect.json');
+    const volumes = answer<PodmanVolume[]>('volume-inspect.json');
+    const imgvol = Object.keys(answer<Record<string, object>>('imgvol-volumes.json'));
+    const want = containers.flatMap((c) =>
+      c.Mounts.filter((m) => m.Type === 'volume').map((m) => ({
+        Volume: m.Name!,
+        Container: c.Name,
+        Destination: m.Destination,
+        ReadOnly: !m.RW,
+        ...podmanAsked(c, m, c.ImageName.endsWith('/imgvol:1') ? imgvol : [], volumes.find((v) => v.Name === m.Name)?.Anonymous === true),
+      })),
+    );
+    // The fixture has every way: -v, --volume=, -itv, --mount(=), read-only, anonymous, an image VOLUME, the API.
+    expect(new Set(want.map((w) => w.How))).toEqual(new Set(['-v', '--mount', 'anonymous -v', 'image VOLUME', 'no command line']));
+    expect(want.some((w) => w.ReadOnly && w.How === '--mount') && want.some((w) => w.ReadOnly && w.How === 'no command line')).toBe(true);
+    const ours = cliJson<OurVolume[]>(['volumes', '--root', root]);
+    const got = ours.flatMap((v) =>
+      v.UsedBy.map((u) => ({Volume: v.Name, Container: u.Container, Destination: u.Destination, ReadOnly: u.ReadOnly, How: u.How, Flag: u.Flag})),
+    );
+    const key = (u: {Volume: string; Container: string; Destination: string}) => `${u.Volume} ${u.Container} ${u.Destination}`;
+    expect(got.sort((a, b) => key(a).localeCompare(key(b)))).toEqual(want.sort((a, b) => key(a).localeCompare(key(b))));
+
+    // The table's USED BY: name:/dest[:ro] (how); `volumes NAME`: each user with its flag.
+    const table = cli(['volumes', '--root', root]).stdout.split('\n');
+    const details = cli(['volumes', ...new Set(want.map((w) => w.Volume)), '--root', root]).stdout.split(/\n(?=Name:)/);
+    for (const w of want) {
+      expect(table.find((l) => l.includes(w.Volume))).toContain(`${w.Container}:${w.Destination}${w.ReadOnly ? ':ro' : ''} (${w.How})`);
+      const detail = details.find((d) => d.startsWith(`Name:`) && d.split('\n')[0]!.endsWith(` ${w.Volume}`)) ?? `(no detail of ${w.Volume})`;
+      expect(detail.split('\n')).toContain(`  ${w.Container}  ${w.Destination}  ${w.ReadOnly ? 'RO' : 'RW'}  ${w.Flag}`);
+    }
+  });
+
+  it("mounts: each bind and tmpfs with the flag podman's command line gave it; the API container's bind as podman inspect shows it", () => {
+    const containers = answer<PodmanInspectContainer[]>('container-inspect.json');
+    let checked = 0;
+    for (const c of containers) {
+      const rows = cli(['mounts', c.Name, '--root', root]).stdout.split('\n');
+      const row = (dest: string) => rows.find((r) => r.split(/\s{2,}/).includes(dest)) ?? `(no row for ${dest})`;
+      for (const m of c.Mounts.filter((x) => x.Type === 'bind')) {
+        expect(row(m.Destination)).toMatch(new RegExp(`${podmanAsked(c, m, [], false).Flag.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
+        checked++;
+      }
+      // tmpfs mounts are not in podman inspect .Mounts: the command line's --tmpfs and --mount type=tmpfs.
+      for (const [name, shown, value] of typedFlags(c) ?? []) {
+        const dest = name === '--tmpfs' ? value.split(':')[0] : /(^|,)type=tmpfs(,|$)/.test(value) ? /(?:^|,)dst=([^,]+)/.exec(value)?.[1] : undefined;
+        if (!dest) continue;
+        expect(row(dest)).toMatch(new RegExp(`^tmpfs .*${shown.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThanOrEqual(4); // two binds (-v, the API's), --tmpfs, --mount type=tmpfs
   });
 });

@@ -10,6 +10,7 @@ import {openRoot} from '../../source/store/docker-root.js';
 import {openSource} from '../../source/store/open.js';
 import type {DockerStore, LayerStore} from '../../source/store/store.js';
 import {cleanupFixtures, extractFixture, fixtureSkip, FIXTURES} from '../helpers/fixture-root.js';
+import {podmanAsked, type PodmanInspectContainer} from '../helpers/podman-asked.js';
 import {detailRows, KEYS, renderApp, type Ui} from './helpers.js';
 
 const needsRoot = process.getuid?.() === 0 ? undefined : 'extracting this fixture (it holds the block-device node volumes/backingFsBlockDev) needs root';
@@ -59,6 +60,7 @@ interface DockerVolume {
   Mountpoint: string;
   Scope: string;
   CreatedAt?: string;
+  Anonymous?: boolean;
 }
 
 describe.skipIf(!!needsRoot)(`explorer: volumes of every driver (fixtures/volumes)${needsRoot ? ` (skipped: ${needsRoot})` : ''}`, () => {
@@ -196,10 +198,11 @@ describe.skipIf(!!needsRoot)(`explorer: podman's volumes (fixtures/volumes-podma
   });
   afterAll(() => rmSync(dir, {recursive: true, force: true}));
 
-  it("every volume's pane: podman volume inspect's driver, labels, options, scope, created, mountpoint; its users as podman inspect mounts them", async () => {
+  it("every volume's pane: podman volume inspect's driver, labels, options, scope, created, mountpoint; its users as podman inspect mounts them, with the flag their command line gave", async () => {
     const answer = <T>(file: string) => JSON.parse(readFileSync(join(PODMAN_FIXTURE, 'answers', file), 'utf8').replaceAll(CAPTURED, root)) as T;
     const volumes = answer<DockerVolume[]>('volume-inspect.json');
-    const containers = answer<{Name: string; Mounts: {Type: string; Name?: string; Destination: string; RW: boolean}[]}[]>('container-inspect.json');
+    const containers = answer<PodmanInspectContainer[]>('container-inspect.json');
+    const imgvol = Object.keys(answer<Record<string, object>>('imgvol-volumes.json'));
     expect(store.volumes.map((v) => v.name).sort()).toEqual(volumes.map((v) => v.Name).sort());
     for (const v of volumes) {
       const shown = await showVolume(store, v.Name);
@@ -221,7 +224,12 @@ describe.skipIf(!!needsRoot)(`explorer: podman's volumes (fixtures/volumes-podma
       else if (v.Options?.type) expect(fields.Data, v.Name).toMatch(/mounted over _data at run time.*; nothing stored in this root$/);
       else expect(fields.Data, v.Name).toMatch(new RegExp(`^${v.Mountpoint.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}( · \\S+)?$`));
       const want = containers.flatMap((c) =>
-        c.Mounts.filter((m) => m.Type === 'volume' && m.Name === v.Name).map((m) => [c.Name, m.Destination, m.RW ? 'RW' : 'RO']),
+        c.Mounts.filter((m) => m.Type === 'volume' && m.Name === v.Name).map((m) => [
+          c.Name,
+          m.Destination,
+          m.RW ? 'RW' : 'RO',
+          podmanAsked(c, m, c.ImageName.endsWith('/imgvol:1') ? imgvol : [], v.Anonymous === true).Flag,
+        ]),
       );
       expect(users.sort(), v.Name).toEqual(want.sort());
       ui.unmount();
