@@ -242,15 +242,15 @@ function toggledPaths(a: TreeView, b: TreeView): string[] | undefined {
   return paths;
 }
 
-/** The entry at `path` in `source` (looked up by name, a directory at a time). */
-function nodeAt(source: TreeSource, path: string): FileNode | undefined {
-  let node: FileNode | undefined;
+/** The entries along `path` in `source`, its top directory first (looked up by name); undefined when it is not there. */
+function entriesTo(source: TreeSource, path: string): FileNode[] | undefined {
+  const chain: FileNode[] = [];
   for (const name of splitPath(path)) {
-    if (node && !node.open) return undefined;
-    node = source.children(node).find((n) => n.name === name);
-    if (!node) return undefined;
+    const next = source.children(chain.at(-1)).find((n) => n.name === name);
+    if (!next) return undefined;
+    chain.push(next);
   }
-  return node;
+  return chain;
 }
 
 export function isExpanded(view: TreeView, node: FileNode): boolean {
@@ -264,7 +264,7 @@ export function isVisible(view: TreeView, node: FileNode): boolean {
 
 /** The visible rows of a tree, flattened only as far as they are asked for. */
 export class FlatTree {
-  readonly rows: FileNode[] = [];
+  private list: FileNode[] = [];
   private readonly stack: {nodes: readonly FileNode[]; i: number}[];
 
   constructor(
@@ -275,18 +275,20 @@ export class FlatTree {
   }
 
   /**
-   * The rows of `view` after `prev`'s. When the only difference is which directories are
-   * expanded (a directory toggled, a path revealed), the rows down to the first of those
-   * directories are the same: they are kept, and flattening resumes below it.
+   * The rows of `view` after `prev`'s: `prev` itself when the views show the same rows. When the
+   * only difference is which directories are expanded (a directory toggled, a path revealed),
+   * the rows down to the first of those directories are the same: they are kept, and flattening
+   * resumes below it.
    */
   static next(prev: FlatTree | undefined, source: TreeSource, view: TreeView): FlatTree {
+    const paths = prev?.source === source ? toggledPaths(prev.view, view) : undefined;
+    if (paths?.length === 0) return prev!; // the same rows (the pane shown again, say)
     const flat = new FlatTree(source, view);
-    const paths = prev?.source === source && prev.rows.length ? toggledPaths(prev.view, view) : undefined;
-    if (!paths) return flat;
+    if (!paths || !prev!.rows.length) return flat;
     // A directory that is not a row yet (below a collapsed one, or not flattened so far) changes no row above the last.
     let at = prev!.rows.length - 1;
     for (const path of paths) {
-      const node = nodeAt(source, path);
+      const node = entriesTo(source, path)?.at(-1);
       const i = node ? prev!.rows.lastIndexOf(node, at) : -1;
       if (i >= 0) at = i;
     }
@@ -297,11 +299,10 @@ export class FlatTree {
   /** Take `rows[0..at]` as the first rows and continue the walk after row `at`. */
   private resumeAfter(rows: readonly FileNode[], at: number): void {
     const node = rows[at]!;
-    // The ancestors of a row are rows above it: the nearest one at each smaller depth.
-    const chain = [node];
-    for (let j = at - 1; j >= 0 && chain[0]!.depth > 0; j--) if (rows[j]!.depth === chain[0]!.depth - 1) chain.unshift(rows[j]!);
-    if (chain[0]!.depth !== 0) return;
-    for (let j = 0; j <= at; j++) this.rows.push(rows[j]!);
+    // Its ancestors, looked up by name (the rows above can be tens of thousands to scan for them).
+    const chain = entriesTo(this.source, node.path);
+    if (chain?.at(-1) !== node) return;
+    this.list = rows.slice(0, at + 1);
     this.stack.length = 0;
     chain.forEach((n, k) => {
       const siblings = this.source.children(chain[k - 1]);
@@ -310,13 +311,18 @@ export class FlatTree {
     if (isExpanded(this.view, node)) this.stack.push({nodes: this.source.children(node), i: 0});
   }
 
+  /** The rows flattened so far. */
+  get rows(): readonly FileNode[] {
+    return this.list;
+  }
+
   get done(): boolean {
     return this.stack.length === 0;
   }
 
   /** Make rows[0..n] exist (as far as there are rows). */
   ensure(n: number): void {
-    while (this.rows.length <= n && this.stack.length) {
+    while (this.list.length <= n && this.stack.length) {
       const top = this.stack[this.stack.length - 1]!;
       if (top.i >= top.nodes.length) {
         this.stack.pop();
@@ -324,7 +330,7 @@ export class FlatTree {
       }
       const node = top.nodes[top.i++]!;
       if (!isVisible(this.view, node)) continue;
-      this.rows.push(node);
+      this.list.push(node);
       if (isExpanded(this.view, node)) this.stack.push({nodes: this.source.children(node), i: 0});
     }
   }
@@ -332,7 +338,7 @@ export class FlatTree {
   /** All rows: flattens everything (End, a count). */
   count(): number {
     this.ensure(Number.POSITIVE_INFINITY);
-    return this.rows.length;
+    return this.list.length;
   }
 
   /**
@@ -355,17 +361,17 @@ export class FlatTree {
 
   /** The row index of `path`, flattening up to it; -1 when it is not visible. */
   indexOf(path: string): number {
-    const node = nodeAt(this.source, path);
+    const node = entriesTo(this.source, path)?.at(-1);
     return node ? this.rowOf(node) : -1;
   }
 
   /** The row of `node`, flattening up to it; -1 when it is not a row (flattens everything). */
   private rowOf(node: FileNode): number {
-    let i = this.rows.indexOf(node);
+    let i = this.list.indexOf(node);
     while (i < 0 && !this.done) {
-      const from = this.rows.length;
+      const from = this.list.length;
       this.ensure(from + 1024);
-      i = this.rows.indexOf(node, from);
+      i = this.list.indexOf(node, from);
     }
     return i;
   }

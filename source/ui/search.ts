@@ -1,16 +1,17 @@
 // Path search in a file tree. Every entry of a source is listed once, in display order, into an
 // index kept as long as the source (one per tree version); the listing can be done in slices while
-// the query is typed, so Enter finds it ready. The listed paths, in lower case, are kept as a few
-// long strings, a few thousand paths each with a NUL around each path (no path holds one): finding
-// a query is the engine's substring scan of those rather than a call per entry. The entries that
-// match a query are kept until the next query: n and N, and "match n of m", are a binary search.
+// the query is typed, so Enter finds it ready. The listed paths are kept as a few long strings, a
+// few thousand paths each with a NUL around each path (no path holds one): finding a query (any
+// case: Unicode's simple case folding, as a regular expression's `iu` flags compare) is the
+// engine's scan of those rather than a call per entry. The entries that match a query are kept
+// until the next query: n and N, and "match n of m", are a binary search in them.
 import type {Steps} from '../tree/steps.js';
 import type {FileNode, TreeSource} from './file-tree.js';
 
 /** Entries per piece of text. */
 const CHUNK = 4096;
 
-/** Lower-case paths, each between NULs, and where each starts (one more: the text's length). */
+/** Paths, each between NULs, and where each starts (one more: the text's length). */
 interface Piece {
   text: string;
   starts: Int32Array;
@@ -22,7 +23,7 @@ export class SearchIndex {
   private readonly pieces: Piece[] = [];
   /** Paths listed but not yet in a piece. */
   private pending: string[] = [];
-  private last?: {needle: string; hits: Int32Array};
+  private last?: {text: string; hits: Int32Array};
   private readonly stack: {nodes: readonly FileNode[]; i: number}[];
 
   constructor(private readonly source: TreeSource) {
@@ -53,16 +54,10 @@ export class SearchIndex {
     return true;
   }
 
-  /** The pending paths as a piece, lower-cased whole (a few letters change length in lower case, İ: then each path on its own). */
+  /** The pending paths as a piece. */
   private cut(): void {
-    let paths = this.pending;
+    const paths = this.pending;
     this.pending = [];
-    let text = `\0${paths.join('\0')}\0`.toLowerCase();
-    let end = 0;
-    if (!paths.every((path) => text.charCodeAt((end += path.length + 1)) === 0)) {
-      paths = paths.map((path) => path.toLowerCase());
-      text = `\0${paths.join('\0')}\0`;
-    }
     const starts = new Int32Array(paths.length + 1);
     let at = 1;
     paths.forEach((path, j) => {
@@ -70,44 +65,45 @@ export class SearchIndex {
       at += path.length + 1;
     });
     starts[paths.length] = at;
-    this.pieces.push({text, starts});
+    this.pieces.push({text: `\0${paths.join('\0')}\0`, starts});
   }
 
   /** List every entry and find the matches of `text`, a slice at a time (a background job while the query is typed). */
   *prepare(text: string): Steps<void> {
     while (!this.build(2)) yield;
-    this.hits(text.toLowerCase());
+    this.hits(text);
   }
 
-  /** The entries whose path contains `needle` (lower case), in listing order. */
-  private hits(needle: string): Int32Array {
-    if (this.last?.needle === needle) return this.last.hits;
+  /** The entries whose path contains `text` in any case, in listing order. */
+  private hits(text: string): Int32Array {
+    if (this.last?.text === text) return this.last.hits;
     const out = new Int32Array(this.nodes.length);
     let m = 0;
-    if (!needle) for (; m < this.nodes.length; m++) out[m] = m;
-    else
-      this.pieces.forEach(({text, starts}, k) => {
-        let j = 0;
-        for (let p = text.indexOf(needle); p >= 0; p = text.indexOf(needle, starts[j + 1])) {
+    if (!text) for (; m < this.nodes.length; m++) out[m] = m;
+    else {
+      const query = new RegExp(text.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&'), 'giu');
+      this.pieces.forEach(({text: paths, starts}, k) => {
+        query.lastIndex = 0;
+        for (let j = 0, match = query.exec(paths); match; match = query.exec(paths)) {
           // The match is in the path whose span holds it (it cannot cross a NUL); look on past that path.
-          while (starts[j + 1]! <= p) j++;
+          while (starts[j + 1]! <= match.index) j++;
           out[m++] = k * CHUNK + j;
+          query.lastIndex = starts[j + 1]!;
         }
       });
+    }
     const hits = out.slice(0, m);
-    this.last = {needle, hits};
+    this.last = {text, hits};
     return hits;
   }
 
-  /** The listed entry at `path`: its lower-case path whole between two NULs, then the path itself. */
+  /** The listed entry at `path`: the path whole, between two NULs. */
   private indexOf(path: string): number {
-    const key = `\0${path.toLowerCase()}\0`;
+    const key = `\0${path}\0`;
     for (let k = 0; k < this.pieces.length; k++) {
       const {text, starts} = this.pieces[k]!;
-      for (let p = text.indexOf(key); p >= 0; p = text.indexOf(key, p + 1)) {
-        const e = k * CHUNK + firstAbove(starts, p + 1) - 1;
-        if (this.nodes[e]!.path === path) return e;
-      }
+      const p = text.indexOf(key);
+      if (p >= 0) return k * CHUNK + firstAbove(starts, p + 1) - 1;
     }
     return -1;
   }
@@ -118,7 +114,7 @@ export class SearchIndex {
    */
   seek(text: string, from: string | undefined, backwards = false): {node: FileNode; n: number; m: number} | undefined {
     this.build();
-    const hits = this.hits(text.toLowerCase());
+    const hits = this.hits(text);
     if (!hits.length) return undefined;
     const at = from === undefined ? -1 : this.indexOf(from);
     // The first hit past `at` (backwards: the last before it), else round to the other end.

@@ -141,6 +141,7 @@ describe('FlatTree.next', () => {
     expect(revealed.indexOf('/d0042/f00007')).toBe(43 + 7);
     expect(all(revealed)).toEqual(all(new FlatTree(source, view)));
     expect(revealPath(view, '/d0042/f00009')).toBe(view.toggled); // already shown: the same toggles
+    expect(FlatTree.next(revealed, source, {...view})).toBe(revealed); // the same rows, flattened as far
   });
 
   it('flattens afresh for any other change of view', () => {
@@ -190,6 +191,17 @@ describe('search', () => {
       const last = searchIndex(source).seek(text, undefined, true);
       expect([last?.node.path, last?.n]).toEqual([hits.at(-1), hits.length || undefined]);
     }
+  });
+
+  it('matches in any case, letters beyond ASCII too, and takes the query literally', () => {
+    const dir = store.merged(top).meta;
+    const paths = ['/Café', '/Café/Menü.TXT', '/a.b', '/axb', '/x(1)', '/x1'];
+    const source = changesSource(paths.map((path) => ({kind: 'A', path, node: {name: path.slice(path.lastIndexOf('/') + 1), meta: dir, layer: 0}})));
+    expect(searchIndex(source).seek('café/menü', undefined)).toMatchObject({node: {path: '/Café/Menü.TXT'}, n: 1, m: 1});
+    expect(searchIndex(source).seek('CAFÉ', undefined)).toMatchObject({node: {path: '/Café'}, n: 1, m: 2});
+    expect(searchIndex(source).seek('a.b', undefined)).toMatchObject({node: {path: '/a.b'}, n: 1, m: 1});
+    expect(searchIndex(source).seek('x(1', undefined)).toMatchObject({node: {path: '/x(1)'}, n: 1, m: 1});
+    expect(searchIndex(source).seek('\\', undefined)).toBeUndefined();
   });
 
   it('tells apart paths that differ only in case', () => {
