@@ -4,6 +4,7 @@
 // paths seen in two or more layers. Sizes are what each layer's tar says, so a layer read
 // from an overlay2 diff directory is first brought to its tar form.
 import {sortedChildren, type LayerNode} from '../tree/entry.js';
+import {finish, type Steps} from '../tree/steps.js';
 import type {Image} from './model.js';
 import type {LayerStore} from './store.js';
 
@@ -159,11 +160,7 @@ const STEP = 20_000;
 
 /** Efficiency of a stack of layers (bottom first), each a change set. */
 export function efficiency(layers: LayerNode[]): Efficiency {
-  const steps = efficiencySteps(layers);
-  for (;;) {
-    const r = steps.next();
-    if (r.done) return r.value;
-  }
+  return finish(efficiencySteps(layers));
 }
 
 /**
@@ -176,7 +173,7 @@ export function efficiency(layers: LayerNode[]): Efficiency {
  * seen at once, so its figures need no table and no string (but for a path in two layers or
  * more); a whiteout stacks only the subtree it deletes.
  */
-export function* efficiencySteps(layers: LayerNode[]): Generator<void, Efficiency, void> {
+export function* efficiencySteps(layers: LayerNode[]): Steps<Efficiency> {
   const sizes = layers.map((layer) => new TarSizes(layer));
   const layerSizes = layers.map(() => 0);
   const inefficient: InefficientFile[] = [];

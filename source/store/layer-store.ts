@@ -3,10 +3,11 @@
 // from the Docker root's store (store.ts), so that a command reading an archive loads none of it.
 import {join} from 'node:path';
 import {shortId} from '../docker/digest.js';
-import {changes, changesSize, statDifferent, type Change} from '../tree/changes.js';
+import {changeSteps, changesSize, statDifferent, type Change} from '../tree/changes.js';
 import {splitPath, type LayerNode, type MergedNode} from '../tree/entry.js';
 import {humanSize} from '../tree/human.js';
 import {attributeFull, emptyRoot, mergeLayer} from '../tree/merge.js';
+import {finish, type Steps} from '../tree/steps.js';
 import {historyRows, type HistoryRow} from './history.js';
 import type {Container, Image, Layer, ManagedPlugin, Volume} from './model.js';
 import type {LiveCatalog} from './backend.js';
@@ -200,12 +201,17 @@ export abstract class LayerStore {
 
   /** Changes between the views topped by two layers (undefined: the empty tree). */
   diff(older: string | undefined, newer: string | undefined): Change[] {
+    return finish(this.diffSteps(older, newer));
+  }
+
+  /** `diff` in steps (see `changeSteps`), for the explorer's background jobs. */
+  diffSteps(older: string | undefined, newer: string | undefined): Steps<Change[]> {
     const olderChain = older ? this.chain(older) : [];
     const newerChain = newer ? this.chain(newer) : [];
     // Docker compares `security.capability` too; read it only where the stats are equal.
     const sameCapability = (o: MergedNode, n: MergedNode, path: string): boolean =>
       o.meta.kind !== 'file' || this.sameCapability(olderChain[o.layer], newerChain[n.layer], path);
-    return changes(this.merged(older), this.merged(newer), sameCapability);
+    return changeSteps(this.merged(older), this.merged(newer), sameCapability);
   }
 
   /** Whether a file has the same `security.capability` in two layers (true when one is unknown). */

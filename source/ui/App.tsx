@@ -14,7 +14,7 @@ import type {Volume} from '../store/model.js';
 import type {LayerStore} from '../store/store.js';
 import {humanSize} from '../tree/human.js';
 import {efficiencyLine, imageDetails, layerComparison, layerDetails} from './details.js';
-import {changesSource, mergedSource, plainSource, type TreeSource} from './file-tree.js';
+import {changesSource, changesSourceSteps, mergedSource, plainSource, type TreeSource} from './file-tree.js';
 import {FileViewPane} from './FileViewPane.js';
 import {Footer, StatusLine, Tabs} from './Chrome.js';
 import {keyName, resolveKey} from './keys.js';
@@ -36,7 +36,7 @@ import {useKeyQueue} from './use-key-queue.js';
 import {useStoreAt} from './use-store-at.js';
 import {useSelection} from './use-selection.js';
 import {useTerminalSize} from './use-terminal-size.js';
-import {useTree} from './use-tree.js';
+import {useShown, useTree} from './use-tree.js';
 import {VolumePane} from './VolumePane.js';
 import {WritablePane} from './WritablePane.js';
 
@@ -103,23 +103,38 @@ export function App({store, select, live = true}: AppProps) {
     volume && stored && state.detail === 'files' ? feed.background(`files ${volume.name}`, '', () => volumeTree(volume, store.problems)) : undefined;
   const volumeFiles = volumeJob?.value instanceof Error ? undefined : volumeJob?.value;
 
-  // Files pane.
+  // Files pane. Its source is made only while the pane is shown: a layer's changes are a diff of
+  // two views (~100 ms for a layer of 100k entries), not to be worked out for each image passed in
+  // the store pane with Details or Compare below.
   const files = state.trees.files;
-  const filesRaw = useMemo((): TreeSource | undefined => {
+  const filesShown = state.detail === 'files';
+  const filesRaw = useShown(filesShown, (): TreeSource | undefined => {
     if (volume) return volumeFiles && plainSource(volumeFiles);
     if (loading || !layerId) return undefined;
     const changes = at.store.layerChanges(layerId);
     const tree = at.store.cachedTree(layerId);
     return files.mode === 'changes' ? changesSource(changes, tree) : mergedSource(at.store.merged(layerId), changes, tree);
   }, [at, layerId, files.mode, loading, volume, volumeFiles]);
-  const filesTree = useTree(filesRaw, files, feed, state.detail === 'files', 'files');
+  const typed = (tree: TreeId) => (state.input?.purpose === 'search' && state.input.tree === tree ? state.input.text : undefined);
+  const filesTree = useTree(filesRaw, files, feed, filesShown, 'files', typed('files'));
 
   // Compare pane.
-  // The compared trees may not be read yet: the diff is worked out off the render, at once.
+  // The compared trees may not be read yet: the diff is worked out off the render, at once, in
+  // slices (two views of 100k entries take ~100 ms), so the key's frame comes first and keys
+  // pressed meanwhile are not held up.
   const c = state.compare;
-  const compareJob = c ? feed.background('compare', `${c.a.top} ${c.b.top}`, () => changesSource(store.diff(c.a.top, c.b.top)), {idle: false}) : undefined;
+  const compareJob = c
+    ? feed.background(
+        'compare',
+        `${c.a.top} ${c.b.top}`,
+        function* () {
+          return yield* changesSourceSteps(yield* store.diffSteps(c.a.top, c.b.top));
+        },
+        {idle: false},
+      )
+    : undefined;
   const compareRaw = compareJob?.value instanceof Error ? undefined : compareJob?.value;
-  const compareTree = useTree(compareRaw, state.trees.compare, feed, state.detail === 'compare', 'compare');
+  const compareTree = useTree(compareRaw, state.trees.compare, feed, state.detail === 'compare', 'compare', typed('compare'));
   const compareLayers = useMemo(() => (state.compare ? layerComparison(at.store, state.compare.a, state.compare.b) : []), [at, state.compare]);
 
   // Writable and mounts panes (volume sizes are read in the background).
@@ -197,8 +212,7 @@ export function App({store, select, live = true}: AppProps) {
       if (edit.purpose === 'filter') return dispatch({type: 'treeText', tree: edit.tree, filter: edit.text});
       if (edit.purpose === 'extract') return extract(edit.source!, edit.text);
       dispatch({type: 'treeText', tree: edit.tree, search: edit.text});
-      const t = trees[edit.tree];
-      return search(ctx, edit.tree, edit.text, t.flat?.rows[t.cursor]?.path, false);
+      return search(ctx, edit.tree, edit.text, trees[edit.tree].node?.path, false);
     }
     if (key.backspace || key.delete) return dispatch({type: 'input', input: {...edit, text: edit.text.slice(0, -1)}});
     if (input && !key.ctrl && !key.meta) dispatch({type: 'input', input: {...edit, text: edit.text + input}});
@@ -224,7 +238,7 @@ export function App({store, select, live = true}: AppProps) {
   if (state.overlay === 'problems') return <ProblemsOverlay problems={store.problemList} notices={store.notices} width={columns} height={termRows} />;
 
   const focused = (p: typeof state.focus) => state.focus === p;
-  const filesNode = filesTree.flat?.rows[filesTree.cursor];
+  const filesNode = filesTree.node;
   const width = columns;
   const height = lay.detailHeight;
   let detail;
@@ -315,13 +329,21 @@ export function App({store, select, live = true}: AppProps) {
       detail = (
         <TreePane
           title={c ? `Compare ${c.a.label} → ${c.b.label}` : 'Compare'}
-          info={treeInfo(state.trees.compare)}
+          info={[treeInfo(state.trees.compare), compareJob && !compareJob.done ? 'computing…' : ''].filter(Boolean).join(' ')}
           flat={compareTree.flat}
           cursor={compareTree.cursor}
           total={compareTree.total}
           attrs={attrs}
           preface={compareLayers}
-          notice={c ? undefined : 'mark an image, container or layer with m, select another, press c'}
+          notice={
+            !c
+              ? 'mark an image, container or layer with m, select another, press c'
+              : compareJob?.value instanceof Error
+                ? `⚠ ${compareJob.value.message}`
+                : compareRaw
+                  ? undefined
+                  : '⠿ comparing…'
+          }
           focused={focused('compare')}
           width={width}
           height={height}
@@ -396,10 +418,12 @@ export function App({store, select, live = true}: AppProps) {
           state.focus === 'view'
             ? viewData.view?.path
             : state.focus === 'compare'
-              ? compareTree.flat?.rows[compareTree.cursor]?.path
+              ? compareTree.node?.path
               : state.focus === 'writable'
                 ? writable?.[state.writableRow]?.path
-                : filesNode?.path
+                : filesShown
+                  ? filesNode?.path
+                  : files.path
         }
         indexing={snapshot.indexing}
         live={snapshot.live}

@@ -4,6 +4,7 @@
 // flattened only as far as the screen (or a search) needs.
 import type {Change, ChangeKind} from '../tree/changes.js';
 import {joinPath, lookup, sortedChildren, splitPath, syntheticMeta, type LayerNode, type Meta, type MergedNode} from '../tree/entry.js';
+import {finish, type Steps} from '../tree/steps.js';
 
 export type Mark = ChangeKind | 'U';
 export const BIT: Record<Mark, number> = {A: 1, C: 2, D: 4, U: 8};
@@ -38,14 +39,19 @@ function byName(a: FileNode, b: FileNode): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
-/** What a layer's own change set says about a path: whiteout or opaque. */
-function layerFlags(layerTree: LayerNode | undefined, path: string): {whiteout?: boolean; opaque?: boolean} {
-  const n = layerTree ? lookup(layerTree, path) : undefined;
-  return n ? {whiteout: n.whiteout, opaque: n.opaque} : {};
-}
-
 /** A tree of changes (a layer's, a container's, or a comparison's); `layerTree` marks whiteouts. */
 export function changesSource(list: readonly Change[], layerTree?: LayerNode): TreeSource {
+  return finish(changesSourceSteps(list, layerTree));
+}
+
+/** How many changes `changesSourceSteps` takes between two pauses. */
+const SOURCE_STEP = 2000;
+
+/**
+ * `changesSource` in steps, for a background job. The paths are absolute and normalised, as
+ * `changes` gives them; a directory that has no change of its own is added (C) for its children.
+ */
+export function* changesSourceSteps(list: readonly Change[], layerTree?: LayerNode): Steps<TreeSource> {
   const root: FileNode[] = [];
   const kids = new Map<string, FileNode[]>();
   const byPath = new Map<string, FileNode>();
@@ -58,31 +64,57 @@ export function changesSource(list: readonly Change[], layerTree?: LayerNode): T
     kids.set(path, list);
     return list;
   };
+  // Changes come grouped by directory: the last one's list is the next one's, mostly.
+  let lastDir = '/';
+  let lastList = root;
   const add = (c: Change): void => {
-    const names = splitPath(c.path);
-    const parent = `/${names.slice(0, -1).join('/')}`;
+    const path = c.path;
+    const slash = path.lastIndexOf('/');
+    const dir = slash > 0 ? path.slice(0, slash) : '/';
+    let depth = 0;
+    for (let i = path.indexOf('/', 1); i > 0; i = path.indexOf('/', i + 1)) depth++;
+    const own = layerTree && lookup(layerTree, path);
     const node: FileNode = {
-      name: names.at(-1) ?? '',
-      path: c.path,
-      depth: names.length - 1,
+      name: path.slice(slash + 1),
+      path,
+      depth,
       meta: c.node.meta,
       kind: c.kind,
       layer: c.node.layer,
       mask: BIT[c.kind],
       open: c.kind !== 'D' && c.node.meta.kind === 'dir',
-      ...layerFlags(layerTree, c.path),
+      whiteout: own ? own.whiteout : undefined,
+      opaque: own ? own.opaque : undefined,
     };
-    byPath.set(c.path, node);
-    ensureDir(parent).push(node);
+    byPath.set(path, node);
+    if (dir !== lastDir) {
+      lastList = ensureDir(dir);
+      lastDir = dir;
+    }
+    lastList.push(node);
   };
-  for (const c of list) add(c);
+  for (let i = 0; i < list.length; i++) {
+    if (i % SOURCE_STEP === SOURCE_STEP - 1) yield;
+    add(list[i]!);
+  }
+  yield;
   for (const l of kids.values()) l.sort(byName);
   root.sort(byName);
-  // Masks bottom-up: deeper paths first.
-  const nodes = [...byPath.values()].sort((a, b) => b.depth - a.depth);
-  for (const n of nodes) {
-    const parent = byPath.get(n.path.slice(0, n.path.lastIndexOf('/')) || '/');
-    if (parent) parent.mask |= n.mask;
+  yield;
+  // Masks bottom-up: a directory's after its children's (depth first, children before parents).
+  const stack: {nodes: FileNode[]; i: number; dir?: FileNode}[] = [{nodes: root, i: 0}];
+  while (stack.length) {
+    const top = stack[stack.length - 1]!;
+    if (top.i < top.nodes.length) {
+      const node = top.nodes[top.i++]!;
+      const below = kids.get(node.path);
+      if (below) stack.push({nodes: below, i: 0, dir: node});
+      else if (top.dir) top.dir.mask |= node.mask;
+      continue;
+    }
+    stack.pop();
+    const parent = stack[stack.length - 1]?.dir;
+    if (top.dir && parent) parent.mask |= top.dir.mask;
   }
   return {children: (p) => (p ? (kids.get(p.path) ?? []) : root)};
 }
@@ -201,18 +233,24 @@ export interface TreeView {
 
 export const DEFAULT_VIEW: TreeView = {collapsed: false, toggled: new Set(), hidden: 0};
 
-/** The one directory whose expansion differs between two views that differ in nothing else. */
-function toggledOne(a: TreeView, b: TreeView): string | undefined {
+/** The directories whose expansion differs between two views that differ in nothing else (undefined: they differ otherwise). */
+function toggledPaths(a: TreeView, b: TreeView): string[] | undefined {
   if (a.collapsed !== b.collapsed || a.hidden !== b.hidden || a.only !== b.only) return undefined;
-  const [big, small] = a.toggled.size > b.toggled.size ? [a.toggled, b.toggled] : [b.toggled, a.toggled];
-  if (big.size !== small.size + 1) return undefined;
-  let found: string | undefined;
-  for (const path of big) {
-    if (small.has(path)) continue;
-    if (found !== undefined) return undefined;
-    found = path;
+  const paths: string[] = [];
+  for (const path of a.toggled) if (!b.toggled.has(path)) paths.push(path);
+  for (const path of b.toggled) if (!a.toggled.has(path)) paths.push(path);
+  return paths;
+}
+
+/** The entries along `path` in `source`, its top directory first (looked up by name); undefined when it is not there. */
+function entriesTo(source: TreeSource, path: string): FileNode[] | undefined {
+  const chain: FileNode[] = [];
+  for (const name of splitPath(path)) {
+    const next = source.children(chain.at(-1)).find((n) => n.name === name);
+    if (!next) return undefined;
+    chain.push(next);
   }
-  return found;
+  return chain;
 }
 
 export function isExpanded(view: TreeView, node: FileNode): boolean {
@@ -226,7 +264,7 @@ export function isVisible(view: TreeView, node: FileNode): boolean {
 
 /** The visible rows of a tree, flattened only as far as they are asked for. */
 export class FlatTree {
-  readonly rows: FileNode[] = [];
+  private list: FileNode[] = [];
   private readonly stack: {nodes: readonly FileNode[]; i: number}[];
 
   constructor(
@@ -237,25 +275,34 @@ export class FlatTree {
   }
 
   /**
-   * The rows of `view` after `prev`'s. When the only difference is one directory expanded or
-   * collapsed, the rows down to it are the same: they are kept, and flattening resumes below it.
+   * The rows of `view` after `prev`'s: `prev` itself when the views show the same rows. When the
+   * only difference is which directories are expanded (a directory toggled, a path revealed),
+   * the rows down to the first of those directories are the same: they are kept, and flattening
+   * resumes below it.
    */
   static next(prev: FlatTree | undefined, source: TreeSource, view: TreeView): FlatTree {
+    const paths = prev?.source === source ? toggledPaths(prev.view, view) : undefined;
+    if (paths?.length === 0) return prev!; // the same rows (the pane shown again, say)
     const flat = new FlatTree(source, view);
-    const path = prev?.source === source ? toggledOne(prev.view, view) : undefined;
-    const at = path === undefined ? -1 : prev!.rows.findIndex((r) => r.path === path);
-    if (at >= 0) flat.resumeAfter(prev!.rows, at);
+    if (!paths || !prev!.rows.length) return flat;
+    // A directory that is not a row yet (below a collapsed one, or not flattened so far) changes no row above the last.
+    let at = prev!.rows.length - 1;
+    for (const path of paths) {
+      const node = entriesTo(source, path)?.at(-1);
+      const i = node ? prev!.rows.lastIndexOf(node, at) : -1;
+      if (i >= 0) at = i;
+    }
+    flat.resumeAfter(prev!.rows, at);
     return flat;
   }
 
   /** Take `rows[0..at]` as the first rows and continue the walk after row `at`. */
   private resumeAfter(rows: readonly FileNode[], at: number): void {
     const node = rows[at]!;
-    // The ancestors of a row are rows above it: the nearest one at each smaller depth.
-    const chain = [node];
-    for (let j = at - 1; j >= 0 && chain[0]!.depth > 0; j--) if (rows[j]!.depth === chain[0]!.depth - 1) chain.unshift(rows[j]!);
-    if (chain[0]!.depth !== 0) return;
-    for (let j = 0; j <= at; j++) this.rows.push(rows[j]!);
+    // Its ancestors, looked up by name (the rows above can be tens of thousands to scan for them).
+    const chain = entriesTo(this.source, node.path);
+    if (chain?.at(-1) !== node) return;
+    this.list = rows.slice(0, at + 1);
     this.stack.length = 0;
     chain.forEach((n, k) => {
       const siblings = this.source.children(chain[k - 1]);
@@ -264,13 +311,18 @@ export class FlatTree {
     if (isExpanded(this.view, node)) this.stack.push({nodes: this.source.children(node), i: 0});
   }
 
+  /** The rows flattened so far. */
+  get rows(): readonly FileNode[] {
+    return this.list;
+  }
+
   get done(): boolean {
     return this.stack.length === 0;
   }
 
   /** Make rows[0..n] exist (as far as there are rows). */
   ensure(n: number): void {
-    while (this.rows.length <= n && this.stack.length) {
+    while (this.list.length <= n && this.stack.length) {
       const top = this.stack[this.stack.length - 1]!;
       if (top.i >= top.nodes.length) {
         this.stack.pop();
@@ -278,7 +330,7 @@ export class FlatTree {
       }
       const node = top.nodes[top.i++]!;
       if (!isVisible(this.view, node)) continue;
-      this.rows.push(node);
+      this.list.push(node);
       if (isExpanded(this.view, node)) this.stack.push({nodes: this.source.children(node), i: 0});
     }
   }
@@ -286,7 +338,7 @@ export class FlatTree {
   /** All rows: flattens everything (End, a count). */
   count(): number {
     this.ensure(Number.POSITIVE_INFINITY);
-    return this.rows.length;
+    return this.list.length;
   }
 
   /**
@@ -295,26 +347,31 @@ export class FlatTree {
    * path up by name first, so a path that is not there never flattens the whole tree.
    */
   nearest(path: string): number {
-    let shown: string | undefined;
+    let shown: FileNode | undefined;
     let parent: FileNode | undefined;
     for (const name of splitPath(path)) {
       const node = this.source.children(parent).find((n) => n.name === name);
       if (!node || !isVisible(this.view, node)) break;
-      shown = node.path;
+      shown = node;
       if (!isExpanded(this.view, node)) break;
       parent = node;
     }
-    return shown === undefined ? -1 : this.indexOf(shown);
+    return shown === undefined ? -1 : this.rowOf(shown);
   }
 
   /** The row index of `path`, flattening up to it; -1 when it is not visible. */
   indexOf(path: string): number {
-    let i = this.rows.findIndex((r) => r.path === path);
+    const node = entriesTo(this.source, path)?.at(-1);
+    return node ? this.rowOf(node) : -1;
+  }
+
+  /** The row of `node`, flattening up to it; -1 when it is not a row (flattens everything). */
+  private rowOf(node: FileNode): number {
+    let i = this.list.indexOf(node);
     while (i < 0 && !this.done) {
-      const from = this.rows.length;
-      this.ensure(from + 256);
-      const found = this.rows.slice(from).findIndex((r) => r.path === path);
-      if (found >= 0) i = from + found;
+      const from = this.list.length;
+      this.ensure(from + 1024);
+      i = this.list.indexOf(node, from);
     }
     return i;
   }
@@ -370,16 +427,18 @@ export function filterPaths(source: TreeSource, text: string): Set<string> {
   return keep;
 }
 
-/** The toggles that make every ancestor of `path` expanded. */
+/** The toggles that make every ancestor of `path` expanded (`view.toggled` itself when they all are). */
 export function revealPath(view: TreeView, path: string): ReadonlySet<string> {
-  const toggled = new Set(view.toggled);
+  let toggled: Set<string> | undefined;
   const names = splitPath(path);
   for (let i = 1; i < names.length; i++) {
     const dir = `/${names.slice(0, i).join('/')}`;
+    if (view.toggled.has(dir) === view.collapsed) continue;
+    toggled ??= new Set(view.toggled);
     if (view.collapsed) toggled.add(dir);
     else toggled.delete(dir);
   }
-  return toggled;
+  return toggled ?? view.toggled;
 }
 
 /** A plain tree with no changes to mark (a volume's `_data`): every entry unmodified, listed on demand. */

@@ -9,7 +9,7 @@ import {isExpanded, type FileNode} from './file-tree.js';
 import {looksBinary} from './file-page.js';
 import type {Command} from './keys.js';
 import {STORE_LISTS} from './rows.js';
-import {findMatch, searchIndex} from './search.js';
+import {searchIndex} from './search.js';
 import {clampCursor, PANES, type Action, type FileView, type Side, type State, type TreeId} from './state.js';
 import type {TreeModel} from './use-tree.js';
 import type {Selection} from './use-selection.js';
@@ -57,11 +57,10 @@ function move(count: number | undefined, cursor: number, cmd: Command, page: num
 export function search(ctx: KeyContext, which: TreeId, text: string, from: string | undefined, backwards: boolean): void {
   const source = ctx.trees[which].source;
   if (!text || !source) return;
-  const hit = findMatch(source, text, from, backwards);
+  const hit = searchIndex(source).seek(text, from, backwards);
   if (!hit) return ctx.dispatch({type: 'message', message: `no path matches "${text}"`});
-  ctx.dispatch({type: 'reveal', tree: which, path: hit.path});
-  const {n, m} = searchIndex(source).rank(text, hit.path);
-  ctx.dispatch({type: 'message', message: `"${text}": match ${n} of ${m}`});
+  ctx.dispatch({type: 'reveal', tree: which, path: hit.node.path});
+  ctx.dispatch({type: 'message', message: `"${text}": match ${hit.n} of ${hit.m}`});
 }
 
 /** The file or directory under the cursor of the focused pane, and the view it is read from. */
@@ -69,8 +68,7 @@ function selectedEntry(ctx: KeyContext): {top?: string; path: string; label: str
   const {state, sel} = ctx;
   if (state.focus === 'view') return ctx.viewData.view && {top: ctx.viewData.view.top, path: ctx.viewData.view.path, label: ctx.viewData.view.label};
   if (state.focus !== 'files' && state.focus !== 'compare') return undefined;
-  const t = ctx.trees[state.focus];
-  const node = t.flat?.rows[t.cursor];
+  const node = ctx.trees[state.focus].node;
   if (!node) return undefined;
   if (state.focus === 'files')
     return node.kind === 'D'

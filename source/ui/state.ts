@@ -183,8 +183,10 @@ export function reduce(state: State, action: Action): State {
     case 'attrs':
       return {...state, attrs: action.on};
     case 'reveal': {
-      const tree = state.trees[action.tree];
-      const next = withTree(state, action.tree, {view: {...tree.view, toggled: revealPath(tree.view, action.path)}, path: action.path});
+      // A path whose directories are all expanded already keeps the view (and so its flattened rows).
+      const {view} = state.trees[action.tree];
+      const toggled = revealPath(view, action.path);
+      const next = withTree(state, action.tree, {view: toggled === view.toggled ? view : {...view, toggled}, path: action.path});
       return action.focus ? {...next, focus: action.tree, detail: action.tree} : next;
     }
     case 'treeText': {

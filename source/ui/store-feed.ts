@@ -17,7 +17,7 @@ export interface FeedSnapshot {
 /** Keys closer together than this are typing or key repeat: background work waits for a pause. */
 export const IDLE_MS = 100;
 /** Longest a slice of a stepped job keeps the thread from key presses. */
-const SLICE_MS = 8;
+export const SLICE_MS = 8;
 
 interface Job {
   params: string;

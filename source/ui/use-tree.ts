@@ -1,16 +1,18 @@
 // A file tree pane's derivations: the source as sorted, the filter, the visible rows, the cursor
 // (on the selected path, or its nearest ancestor), the row count (counted when keys pause) and
-// the search index (built in slices when keys pause).
+// the search index (built in slices when keys pause, and the typed query's matches found as it is typed).
 import {useEffect, useMemo, useRef} from 'react';
-import {bySize, filterPaths, FlatTree, type TreeSource} from './file-tree.js';
+import {bySize, filterPaths, FlatTree, type FileNode, type TreeSource} from './file-tree.js';
 import {searchIndex} from './search.js';
 import type {TreeState} from './state.js';
-import type {StoreFeed} from './store-feed.js';
+import {IDLE_MS, SLICE_MS, type StoreFeed} from './store-feed.js';
 
 export interface TreeModel {
   source?: TreeSource;
   flat?: FlatTree;
   cursor: number;
+  /** The entry under the cursor (while the pane is shown). */
+  node?: FileNode;
   /** All rows, once counted (a tree is flattened only as far as the screen needs). */
   total?: number;
 }
@@ -35,42 +37,80 @@ function* countSteps(flat: FlatTree): Generator<void, number, void> {
 /** The cursor row of a tree: the selected path's row, or its nearest shown ancestor's. */
 export function treeCursor(flat: FlatTree | undefined, ts: Pick<TreeState, 'cursor' | 'path'>): number {
   if (!flat) return 0;
-  flat.ensure(ts.cursor);
+  // The path first: after a reveal, or in rows made afresh, `cursor` is the old row number (flattening down to it would be wasted).
   if (ts.path && flat.rows[ts.cursor]?.path !== ts.path) {
     const i = flat.nearest(ts.path);
     if (i >= 0) return i;
   }
+  flat.ensure(ts.cursor);
   return Math.min(ts.cursor, Math.max(0, flat.rows.length - 1));
 }
 
-export function useTree(raw: TreeSource | undefined, ts: TreeState, feed: StoreFeed, active: boolean, name: string): TreeModel {
-  const source = useMemo(() => (raw && ts.sort === 'size' ? bySize(raw) : raw), [raw, ts.sort]);
+const bySizeOf = new WeakMap<TreeSource, TreeSource>();
+
+/** `raw` sorted by size, one for each source (its sizes are summed once). */
+function sizeSorted(raw: TreeSource): TreeSource {
+  let sorted = bySizeOf.get(raw);
+  if (!sorted) bySizeOf.set(raw, (sorted = bySize(raw)));
+  return sorted;
+}
+
+/** `query`: a search being typed in this tree. */
+export function useTree(raw: TreeSource | undefined, ts: TreeState, feed: StoreFeed, active: boolean, name: string, query?: string): TreeModel {
+  const source = raw && ts.sort === 'size' ? sizeSorted(raw) : raw;
   const only = useMemo(() => (source && ts.filter ? filterPaths(source, ts.filter) : undefined), [source, ts.filter]);
-  // Expanding or collapsing a directory keeps the rows above it.
+  // Expanding or collapsing a directory keeps the rows above it; so does hiding the pane and showing it again.
   const last = useRef<FlatTree | undefined>(undefined);
   const flat = useMemo(() => source && FlatTree.next(last.current, source, {...ts.view, only}), [source, ts.view, only]);
-  last.current = flat;
-  const cursor = useMemo(() => treeCursor(flat, {cursor: ts.cursor, path: ts.path}), [flat, ts.cursor, ts.path]);
+  if (flat) last.current = flat;
+  // The cursor's row only while the pane is shown: finding it may flatten the rows down to it.
+  const cursor = useMemo(() => (active ? treeCursor(flat, {cursor: ts.cursor, path: ts.path}) : ts.cursor), [active, flat, ts.cursor, ts.path]);
+  const node = active ? flat?.rows[cursor] : undefined;
   const counted = flat && !flat.done && active ? feed.background(`count ${name}`, String(idOf(flat)), () => countSteps(flat)) : undefined;
-  usePreparedSearch(active ? source : undefined, feed);
-  return {source, flat, cursor, total: flat?.done ? flat.rows.length : counted?.done ? flat?.rows.length : undefined};
+  usePreparedSearch(active ? source : undefined, feed, query);
+  return {source, flat, cursor, node, total: flat?.done ? flat.rows.length : counted?.done ? flat?.rows.length : undefined};
+}
+
+/**
+ * `make()` while `shown`, made again when `deps` change; undefined while not shown, the last one
+ * kept meanwhile: a pane's source is made only while the pane is shown, and back in the pane on
+ * the same selection it is the same source (its flattened rows and search listing with it).
+ */
+export function useShown<T>(shown: boolean, make: () => T, deps: readonly unknown[]): T | undefined {
+  const kept = useRef<{deps: readonly unknown[]; value: T} | undefined>(undefined);
+  if (!shown) return undefined;
+  const same = kept.current && kept.current.deps.length === deps.length && kept.current.deps.every((d, i) => Object.is(d, deps[i]));
+  if (!same) kept.current = {deps, value: make()};
+  return kept.current!.value;
 }
 
 /**
  * List `source` for search in short slices when no key has come for a while, so a search finds
- * it ready and the slices (and their garbage) stay out of the way of key presses.
+ * it ready and the slices (and their garbage) stay out of the way of key presses. While a query
+ * is typed, the listing is finished and the query's matches found at once, in slices between the
+ * keys, so Enter finds them ready.
  */
-function usePreparedSearch(source: TreeSource | undefined, feed: StoreFeed): void {
+function usePreparedSearch(source: TreeSource | undefined, feed: StoreFeed, query: string | undefined): void {
   useEffect(() => {
     if (!source) return;
     const index = searchIndex(source);
+    const steps = query ? index.prepare(query) : undefined;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const slice = (): void => {
-      const wait = feed.lastKey + 100 - performance.now();
-      if (wait > 0) timer = setTimeout(slice, wait);
-      else timer = index.build(2) ? undefined : setTimeout(slice, 0);
+      const wait = steps ? 0 : feed.lastKey + IDLE_MS - performance.now();
+      if (wait > 0) {
+        timer = setTimeout(slice, wait);
+        return;
+      }
+      let done: boolean;
+      if (steps) {
+        const end = performance.now() + SLICE_MS;
+        do done = steps.next().done === true;
+        while (!done && performance.now() < end);
+      } else done = index.build(2);
+      timer = done ? undefined : setTimeout(slice, 0);
     };
     timer = setTimeout(slice, 0);
     return () => clearTimeout(timer);
-  }, [source, feed]);
+  }, [source, feed, query]);
 }

@@ -47,9 +47,31 @@ describe('FlatTree', () => {
   });
 });
 
+describe('changesSource', () => {
+  it('adds the directories a change is in, and marks each directory with the kinds of change below it', () => {
+    const meta = new MemStore(wideTree(1, 1)).merged('sha256:layer0').meta;
+    const node = (path: string) => ({name: path.slice(path.lastIndexOf('/') + 1), meta, layer: 0});
+    const changes: Change[] = [
+      {kind: 'D', path: '/x/old', node: node('/x/old')},
+      {kind: 'A', path: '/x/y/new', node: node('/x/y/new')},
+      {kind: 'C', path: '/z', node: node('/z')},
+    ];
+    const source = changesSource(changes);
+    const rows = (view: typeof DEFAULT_VIEW) => {
+      const flat = new FlatTree(source, view);
+      flat.count();
+      return flat.rows.map((r) => `${r.kind} ${r.depth} ${r.path}`);
+    };
+    expect(rows(DEFAULT_VIEW)).toEqual(['C 0 /x', 'D 1 /x/old', 'C 1 /x/y', 'A 2 /x/y/new', 'C 0 /z']);
+    expect(rows({...DEFAULT_VIEW, hidden: 2 | 4})).toEqual(['C 0 /x', 'C 1 /x/y', 'A 2 /x/y/new']); // C and D hidden: what holds an A
+    expect(rows({...DEFAULT_VIEW, hidden: 1 | 2})).toEqual(['C 0 /x', 'D 1 /x/old']); // A and C hidden: what holds a D
+  });
+});
+
 describe('FlatTree.next', () => {
   const store = new MemStore(wideTree(100, 1000));
   const top = 'sha256:layer0';
+  const all = (flat: FlatTree) => (flat.count(), flat.rows.map((r) => r.path));
   const toggle = (view: typeof DEFAULT_VIEW, path: string) => {
     const toggled = new Set(view.toggled);
     if (!toggled.delete(path)) toggled.add(path);
@@ -97,15 +119,39 @@ describe('FlatTree.next', () => {
     }
   });
 
+  it('after several directories toggle (a path revealed), keeps the rows above the first of them that is a row', () => {
+    const source = mergedSource(store.merged(top), store.layerChanges(top));
+    const flat = new FlatTree(source, DEFAULT_VIEW);
+    flat.ensure(3000);
+    const two = FlatTree.next(flat, source, toggle(toggle(DEFAULT_VIEW, '/d0002'), '/d0001'));
+    expect(two.rows.length).toBe(1001 + 1); // /d0000, its 1000 files, /d0001
+    expect(all(two)).toEqual(all(new FlatTree(source, two.view)));
+    // Directories not flattened yet change none of the rows there are.
+    const later = FlatTree.next(flat, source, toggle(toggle(DEFAULT_VIEW, '/d0050'), '/d0060/f00001'));
+    expect(later.rows.length).toBe(flat.rows.length);
+    expect(later.rows.map((r) => r.path)).toEqual(flat.rows.map((r) => r.path));
+    expect(all(later)).toEqual(all(new FlatTree(source, later.view)));
+    // A collapsed tree: revealing a path expands its directories, the rows above the first stay.
+    const collapsed = {...DEFAULT_VIEW, collapsed: true};
+    const shut = new FlatTree(source, collapsed);
+    shut.ensure(200);
+    const view = {...collapsed, toggled: revealPath(collapsed, '/d0042/f00007')};
+    const revealed = FlatTree.next(shut, source, view);
+    expect(revealed.rows.length).toBe(43);
+    expect(revealed.indexOf('/d0042/f00007')).toBe(43 + 7);
+    expect(all(revealed)).toEqual(all(new FlatTree(source, view)));
+    expect(revealPath(view, '/d0042/f00009')).toBe(view.toggled); // already shown: the same toggles
+    expect(FlatTree.next(revealed, source, {...view})).toBe(revealed); // the same rows, flattened as far
+  });
+
   it('flattens afresh for any other change of view', () => {
     const source = mergedSource(store.merged(top), store.layerChanges(top));
     const flat = new FlatTree(source, DEFAULT_VIEW);
     flat.ensure(3000);
     const hidden = FlatTree.next(flat, source, {...DEFAULT_VIEW, hidden: 8});
     expect(hidden.rows.length).toBe(0);
-    const two = FlatTree.next(flat, source, toggle(toggle(DEFAULT_VIEW, '/d0001'), '/d0002'));
-    expect(two.rows.length).toBe(0);
-    expect(two.count()).toBe(new FlatTree(source, two.view).count());
+    expect(FlatTree.next(flat, source, {...DEFAULT_VIEW, collapsed: true}).rows.length).toBe(0);
+    expect(FlatTree.next(flat, mergedSource(store.merged(top), store.layerChanges(top)), DEFAULT_VIEW).rows.length).toBe(0);
   });
 });
 
@@ -127,6 +173,55 @@ describe('search', () => {
     expect(findMatch(source, '/d0007/f00003', '/d0007/f00003')).toBeUndefined(); // only itself
     expect(findMatch(source, 'nothing', '/d0001/f00000')).toBeUndefined();
     expect(source.calls).toBe(calls);
+  });
+
+  it('says which match of how many, as a scan of every path in display order counts them', () => {
+    const source = mergedSource(store.merged(top), store.layerChanges(top));
+    const rows = new FlatTree(source, DEFAULT_VIEW);
+    rows.count();
+    const paths = rows.rows.map((r) => r.path);
+    for (const text of ['F0099', 'd0042/', '/d0007/f00003', '0', 'nothing']) {
+      const hits = paths.filter((p) => p.toLowerCase().includes(text.toLowerCase()));
+      let from: string | undefined;
+      for (let k = 0; k < Math.min(hits.length, 4); k++) {
+        const found = searchIndex(source).seek(text, from);
+        expect([found?.node.path, found?.n, found?.m]).toEqual(hits.length === 1 && k > 0 ? [undefined, undefined, undefined] : [hits[k], k + 1, hits.length]);
+        from = found?.node.path;
+      }
+      const last = searchIndex(source).seek(text, undefined, true);
+      expect([last?.node.path, last?.n]).toEqual([hits.at(-1), hits.length || undefined]);
+    }
+  });
+
+  it('matches in any case, letters beyond ASCII too, and takes the query literally', () => {
+    const dir = store.merged(top).meta;
+    const paths = ['/Café', '/Café/Menü.TXT', '/a.b', '/axb', '/x(1)', '/x1'];
+    const source = changesSource(paths.map((path) => ({kind: 'A', path, node: {name: path.slice(path.lastIndexOf('/') + 1), meta: dir, layer: 0}})));
+    expect(searchIndex(source).seek('café/menü', undefined)).toMatchObject({node: {path: '/Café/Menü.TXT'}, n: 1, m: 1});
+    expect(searchIndex(source).seek('CAFÉ', undefined)).toMatchObject({node: {path: '/Café'}, n: 1, m: 2});
+    expect(searchIndex(source).seek('a.b', undefined)).toMatchObject({node: {path: '/a.b'}, n: 1, m: 1});
+    expect(searchIndex(source).seek('x(1', undefined)).toMatchObject({node: {path: '/x(1)'}, n: 1, m: 1});
+    expect(searchIndex(source).seek('\\', undefined)).toBeUndefined();
+  });
+
+  it('tells apart paths that differ only in case', () => {
+    const dir = store.merged(top).meta;
+    const changes: Change[] = ['/A', '/A/b', '/a', '/a/B', '/a/b'].map((path) => ({
+      kind: 'A',
+      path,
+      node: {name: path.slice(path.lastIndexOf('/') + 1), meta: dir, layer: 0},
+    }));
+    const source = changesSource(changes);
+    expect(searchIndex(source).seek('b', '/a/B')).toMatchObject({node: {path: '/a/b'}, n: 3, m: 3});
+    expect(searchIndex(source).seek('b', '/a/b')).toMatchObject({node: {path: '/A/b'}, n: 1, m: 3});
+    expect(searchIndex(source).seek('B', '/A/b', true)).toMatchObject({node: {path: '/a/b'}, n: 3, m: 3});
+    // İ is two characters in lower case (i and a dot above): the paths after it are still told apart.
+    const dotted = changesSource(
+      ['/İ', '/İ/abc', '/İ2', '/İ2/abc', '/İ2/x'].map((path) => ({kind: 'A', path, node: {name: path.slice(path.lastIndexOf('/') + 1), meta: dir, layer: 0}})),
+    );
+    expect(searchIndex(dotted).seek('abc', '/İ/abc')).toMatchObject({node: {path: '/İ2/abc'}, n: 2, m: 2});
+    expect(searchIndex(dotted).seek('2/X', undefined)).toMatchObject({node: {path: '/İ2/x'}, n: 1, m: 1});
+    expect(searchIndex(dotted).seek('İ2/', '/İ2/abc')).toMatchObject({node: {path: '/İ2/x'}, n: 2, m: 2});
   });
 });
 

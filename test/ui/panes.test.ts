@@ -146,8 +146,15 @@ describe.skipIf(!canExtract)(`explorer panes on real-store-a (${canExtract ? 'ex
     const rows = (await import('../../source/ui/rows.js')).storeRows(store, 'images');
     const from = rows.findIndex((r) => r.label === 'myapp:1');
     const to = rows.findIndex((r) => r.label === 'cowlab:1');
+    const before = ui.allFrames().length;
     await ui.press(...Array<string>(Math.abs(to - from)).fill(to > from ? KEYS.down : KEYS.up), 'c');
     const frame = await ui.waitFor((f) => f.includes('Compare myapp:1 → cowlab:1') && /\n[│║][ACD] /.test(f), 'the compare pane');
+    // The key's own frame comes first, the diff is worked out after it.
+    const first = ui
+      .allFrames()
+      .slice(before)
+      .find((f) => f.includes('Compare myapp:1 → cowlab:1'));
+    expect(first).toContain('comparing…');
     const expected = store.diff(findImage(store, 'myapp:1')!.layers.at(-1), findImage(store, 'cowlab:1')!.layers.at(-1));
     const names = new Set(expected.map((c) => `${c.kind} ${c.path.slice(c.path.lastIndexOf('/') + 1)}`));
     const shown = detailRows(frame)
