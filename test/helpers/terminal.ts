@@ -98,11 +98,23 @@ export class Term {
     return this.screen().split('\n').slice(0, this.rows);
   }
 
+  /**
+   * The first screen that passes `test` and holds still for a moment: a frame larger than the pty's
+   * buffer reaches tmux in pieces, so a capture can show a frame half drawn over the one before.
+   * A screen that keeps changing while it passes is taken after a second.
+   */
   async waitFor(test: (s: string) => boolean, what: string, timeoutMs = 30_000): Promise<string> {
     const start = Date.now();
+    let passingSince: number | undefined;
     for (;;) {
       const s = this.screen();
-      if (test(s)) return s;
+      if (test(s)) {
+        await sleep(40);
+        const again = this.screen();
+        if (again === s) return s;
+        passingSince ??= Date.now();
+        if (test(again) && Date.now() - passingSince > 1000) return again;
+      } else passingSince = undefined;
       if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what} at ${this.columns}x${this.rows}; screen:\n${s}`);
       await sleep(25);
     }
