@@ -1,6 +1,7 @@
 // A file tree pane's derivations: the source as sorted, the filter, the visible rows, the cursor
 // (on the selected path, or its nearest ancestor), the row count (counted when keys pause) and
 // the search index (built in slices when keys pause, and the typed query's matches found as it is typed).
+import type {Steps} from '../tree/steps.js';
 import {useEffect, useMemo, useRef} from 'react';
 import {bySize, filterPaths, FlatTree, type FileNode, type TreeSource} from './file-tree.js';
 import {searchIndex} from './search.js';
@@ -26,7 +27,7 @@ const idOf = (flat: FlatTree): number => {
 };
 
 /** Flatten all of `flat` a few thousand rows at a time (a stepped background job); the row count. */
-function* countSteps(flat: FlatTree): Generator<void, number, void> {
+function* countSteps(flat: FlatTree): Steps<number> {
   while (!flat.done) {
     flat.ensure(flat.rows.length + 4096);
     yield;
