@@ -8,7 +8,7 @@ import {join, resolve} from 'node:path';
 import {afterAll, describe, expect, it} from 'vitest';
 import {COMMANDS} from '../../source/commands/index.js';
 import {cli} from '../helpers/cli.js';
-import {hasTmux, Term} from '../helpers/terminal.js';
+import {ensureBuilt, hasTmux, Term} from '../helpers/terminal.js';
 
 const REPO = resolve(import.meta.dirname, '../..');
 const VERSION = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as {version: string}).version;
@@ -85,13 +85,18 @@ const npm = spawnSync('npm', ['--version']);
 describe.skipIf(npm.status !== 0)(`the packed package${npm.status !== 0 ? ' (skipped: npm is not on PATH)' : ''}`, () => {
   it('installs globally offline with no dependencies and runs --version, ci and the explorer', {timeout: 240_000}, async () => {
     const dir = temp();
-    // `npm pack` runs `prepare` (tsc and the bundle); --ignore-scripts would pack a stale build.
-    execFileSync('npm', ['pack', '--pack-destination', dir], {cwd: REPO, stdio: 'ignore'});
+    // Without --ignore-scripts `npm pack` runs `prepare`, whose tsc rewrites dist/ in place while
+    // other test files run the CLI from it (one failed so: a half-written dist/tar/header.js). The
+    // bundle `npm test` built is packed as it is, and the archive must hold exactly those bytes.
+    ensureBuilt();
+    execFileSync('npm', ['pack', '--ignore-scripts', '--pack-destination', dir], {cwd: REPO, stdio: 'ignore'});
     const tgz = readdirSync(dir).find((f) => f.endsWith('.tgz'))!;
     const files = execFileSync('tar', ['-tzf', join(dir, tgz)], {encoding: 'utf8'})
       .split('\n')
       .filter(Boolean);
     expect(files).toContain('package/dist/bundle/cli.js');
+    const packed = execFileSync('tar', ['-xzOf', join(dir, tgz), 'package/dist/bundle/cli.js'], {maxBuffer: 1 << 30});
+    expect(packed.equals(readFileSync(join(REPO, 'dist', 'bundle', 'cli.js')))).toBe(true);
     expect(files.filter((f) => f.startsWith('package/source/') || f.startsWith('package/test/'))).toEqual([]);
     const prefix = join(dir, 'prefix');
     // Without the optional native addons (fs-xattr, zstd-napi): what installs with no toolchain and no network.
