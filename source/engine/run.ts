@@ -10,7 +10,8 @@
 //   mount namespaces, pivot_roots into the merged view (the host's root is unmounted, not merely out
 //   of a chroot's reach), mounts a /proc of the new pid namespace with /proc/sys read-only, a private
 //   /dev, sets no_new_privs, keeps only Docker's default capabilities (themselves only valid inside the
-//   user namespace), clears the environment and sets the image's ENV for the command alone.
+//   user namespace), loads our seccomp filter (seccomp.ts), clears the environment and sets the image's
+//   ENV for the command alone.
 //
 // crun with a generated OCI spec would do the same, but crun 1.8 refuses to start on hosts whose cgroup
 // v2 hierarchy holds controllers in hybrid mode (this machine), even with --cgroup-manager=disabled.
@@ -22,6 +23,7 @@ import * as fsp from 'node:fs/promises';
 import {join, posix, relative} from 'node:path';
 import {CowError, CowView} from './cow.js';
 import {mkdirAllInView} from './cow-resolve.js';
+import {seccompFilter} from './seccomp.js';
 
 /** The only environment the host-side helpers get: nothing of the image's ENV, nothing of ours. */
 const HOST_ENV = {PATH: '/usr/sbin:/usr/bin:/sbin:/bin'};
@@ -73,6 +75,7 @@ export interface RunOptions {
 /** Why RUN cannot work here, or undefined when it can. */
 export function runUnsupportedReason(): string | undefined {
   if (process.platform !== 'linux') return `RUN needs Linux (overlay mounts, namespaces); this is ${process.platform}`;
+  if (!seccompFilter()) return `RUN has no seccomp filter for this architecture (${process.arch}); it runs steps on x64 and arm64 hosts`;
   if (process.getuid?.() !== 0) return 'RUN needs root: it mounts an overlay filesystem and maps a user namespace (run as root, or build with COPY/ADD only)';
   for (const tool of TOOLS) {
     if (spawnSync('which', [tool], {env: HOST_ENV}).status !== 0) {
@@ -106,8 +109,9 @@ function resolveUser(view: CowView, user: string): {uid: number; gid: number} {
 }
 
 // The host-side stage, run by bash (dash cannot close descriptors above 9) inside the private mount
-// and pid namespaces. $1 is the overlay's mount options, $2 the mount point, $3:$4 the step's uid:gid;
-// the rest is bubblewrap's command line but for the root file system.
+// and pid namespaces. $1 is the overlay's mount options, $2 the mount point, $3:$4 the step's uid:gid,
+// $5 the seccomp filter (bubblewrap reads it from descriptor 4); the rest is bubblewrap's command line
+// but for the root file system.
 const STAGE = `set -e
 # Descriptors the CLI inherited without close-on-exec must not reach the step (a directory fd is a way out).
 for fd in /proc/self/fd/*; do
@@ -116,7 +120,8 @@ for fd in /proc/self/fd/*; do
 done
 mount -t overlay overlay -o "$1" "$2"
 merged=$2 uid=$3 gid=$4
-shift 4
+exec 4< "$5"
+shift 5
 # A user namespace mapping every id to itself: the step's root owns the files it writes as root would,
 # but its capabilities reach nothing outside the namespaces made for it.
 unshare --user sleep 600 & holder=$!
@@ -181,6 +186,8 @@ function bwrapArgs(o: RunOptions, cwd: string, ids: {uid: number; gid: number}):
     }),
     '--chdir',
     cwd,
+    '--seccomp',
+    '4',
     // Root keeps Docker's default set; another user gets none.
     ...(ids.uid === 0 ? ['--cap-drop', 'ALL', ...CAPS.flatMap((c) => ['--cap-add', `CAP_${c}`])] : []),
     '--',
@@ -197,6 +204,8 @@ export async function runInLayer(o: RunOptions): Promise<number> {
   // The mount points bubblewrap needs, in a lower layer of their own (the step's layer never sees them).
   for (const d of ['proc', 'dev']) await fsp.mkdir(join(init, d), {recursive: true, mode: 0o755});
   await fsp.mkdir(merged);
+  const filter = join(o.scratchDir, 'seccomp.bpf');
+  await fsp.writeFile(filter, seccompFilter()!, {mode: 0o600});
   const view = new CowView({upper: o.upperDir, lowers: [init, ...o.lowerDirs]});
   // Docker creates the working directory when it creates the step's container: through the view, so an
   // image symlink on the way is followed inside the image, never on the host.
@@ -228,6 +237,7 @@ export async function runInLayer(o: RunOptions): Promise<number> {
       merged,
       String(ids.uid),
       String(ids.gid),
+      filter,
       ...bwrapArgs(o, cwd, ids),
     ],
     {cwd: o.overlayDir, env: HOST_ENV, stdio: ['ignore', 'pipe', 'pipe']},
