@@ -461,7 +461,7 @@ export class Builder {
           await extractIntoView(path, destAbs, view, await txn.scratch('add'));
           continue;
         }
-        await copyIntoView(source, info.rel, destAbs, destIsDir, view, from !== undefined);
+        await copyIntoView(source, info.rel, destAbs, destIsDir, view, {preserveOwner: from !== undefined});
       }
       const info = await this.finishLayer(txn, layer);
       await this.commit(txn, probe, info);
@@ -626,14 +626,28 @@ function lstatInView(view: CowView, path: string): Stats | undefined {
   }
 }
 
+interface CopyOptions {
+  /** keep the source's owners (COPY --from, ADD of an archive as root); otherwise root's */
+  preserveOwner: boolean;
+  /**
+   * ADD of an archive: the directories the archive names itself. The others only hold its entries, and
+   * Docker's Untar leaves such a directory as it finds it (a symlink is followed, inside the image).
+   */
+  archiveDirs?: ReadonlySet<string>;
+}
+
 /** Copy one entry (recursively for directories) with mode and times kept, owned by root unless preserved. */
-async function copyEntry(source: FileSource, rel: string, target: string, view: CowView, preserveOwner: boolean): Promise<void> {
+async function copyEntry(source: FileSource, rel: string, target: string, view: CowView, opts: CopyOptions): Promise<void> {
   const {st, path} = await source.stat(rel);
   const existing = lstatInView(view, target);
+  const children = async (dir: string): Promise<void> => {
+    for (const n of await source.readdir(rel)) await copyEntry(source, rel ? `${rel}/${n}` : n, posix.join(dir, n), view, opts);
+  };
+  if (st.isDirectory() && opts.archiveDirs && !opts.archiveDirs.has(rel)) return children(impliedDir(view, target, existing));
   if (existing && !(existing.isDirectory() && st.isDirectory())) view.rm(target, {recursive: true});
   if (st.isDirectory()) {
     if (!existing?.isDirectory()) view.mkdir(target);
-    for (const n of await source.readdir(rel)) await copyEntry(source, rel ? `${rel}/${n}` : n, posix.join(target, n), view, preserveOwner);
+    await children(target);
   } else if (st.isSymbolicLink()) view.symlink(await fsp.readlink(path), target);
   else if (st.isFile()) {
     // Made through the view (its parents copied up), then filled in place: a regular file of the layer.
@@ -641,27 +655,46 @@ async function copyEntry(source: FileSource, rel: string, target: string, view: 
     await fsp.copyFile(path, view.entry(target).real);
   } else throw new Error(`${rel}: only files, directories and symlinks can be copied`);
   // Without root, files stay the builder's (the demo says so); only root can give them away.
-  if (process.getuid?.() === 0) view.lchown(target, preserveOwner ? st.uid : 0, preserveOwner ? st.gid : 0);
+  if (process.getuid?.() === 0) view.lchown(target, opts.preserveOwner ? st.uid : 0, opts.preserveOwner ? st.gid : 0);
   if (!st.isSymbolicLink()) view.chmod(target, st.mode & 0o7777);
   view.lutimes(target, st.atimeMs / 1000, st.mtimeMs / 1000);
+}
+
+/**
+ * Where the entries under a directory an archive only implies go (Docker's Untar: a missing one is made
+ * root's, 0755; an existing one is kept, a symlink followed inside the image and refused when it leads
+ * to nothing or to a non-directory, as the kernel refuses the files' creation there).
+ */
+function impliedDir(view: CowView, target: string, existing: Stats | undefined): string {
+  if (!existing) {
+    view.mkdir(target);
+    view.chmod(target, 0o755);
+    if (process.getuid?.() === 0) view.lchown(target, 0, 0);
+    return target;
+  }
+  const resolved = existing.isSymbolicLink() ? resolveInView(view, target) : target;
+  const st = resolved === target ? existing : lstatInView(view, resolved);
+  if (!st) throw new CowError('ENOENT', 'open', target);
+  if (!st.isDirectory()) throw new CowError('ENOTDIR', 'open', target);
+  return resolved;
 }
 
 /**
  * COPY semantics: a directory's contents go into dest; a file goes to dest, or into it when dest is a
  * directory. Dest is resolved in the image (its symlinks followed inside the view, as Docker does).
  */
-async function copyIntoView(source: FileSource, rel: string, dest: string, destIsDir: boolean, view: CowView, preserveOwner: boolean): Promise<void> {
+async function copyIntoView(source: FileSource, rel: string, dest: string, destIsDir: boolean, view: CowView, opts: CopyOptions): Promise<void> {
   const {st} = await source.stat(rel);
   if (st.isDirectory()) {
     const dir = mkdirAllInView(view, dest);
-    for (const n of await source.readdir(rel)) await copyEntry(source, rel ? `${rel}/${n}` : n, posix.join(dir, n), view, preserveOwner);
+    for (const n of await source.readdir(rel)) await copyEntry(source, rel ? `${rel}/${n}` : n, posix.join(dir, n), view, opts);
     return;
   }
   const resolved = resolveInView(view, dest);
   const intoDir = destIsDir || (lstatInView(view, resolved)?.isDirectory() ?? false);
   const target = intoDir ? posix.join(resolved, basename(rel)) : resolved;
   const parent = mkdirAllInView(view, posix.dirname(target));
-  await copyEntry(source, rel, posix.join(parent, posix.basename(target)), view, preserveOwner);
+  await copyEntry(source, rel, posix.join(parent, posix.basename(target)), view, opts);
 }
 
 /** ADD extracts local tar archives (plain or gzip'd), recognised by content as Docker does. */
@@ -688,8 +721,9 @@ async function isTarArchive(path: string): Promise<boolean> {
  * does), then copied into the view with its owners.
  */
 async function extractIntoView(archive: string, dest: string, view: CowView, scratch: string): Promise<void> {
-  await applyLayerTar(await maybeDecompress(archive), scratch, {whiteouts: false});
-  await copyIntoView(localSource(scratch), '', dest, true, view, process.getuid?.() === 0);
+  const archiveDirs = new Set<string>();
+  await applyLayerTar(await maybeDecompress(archive), scratch, {whiteouts: false, dirs: archiveDirs});
+  await copyIntoView(localSource(scratch), '', dest, true, view, {preserveOwner: process.getuid?.() === 0, archiveDirs});
 }
 
 /** nat.ParsePortSpecs for EXPOSE: "80", "80/udp", "8000-8002/tcp". */

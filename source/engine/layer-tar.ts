@@ -468,6 +468,8 @@ export interface ApplyOptions {
   whiteouts?: boolean;
   /** Change ownership to the uid/gid in the tar (needs root; default: when running as root). */
   chown?: boolean;
+  /** Receives the relative name of each directory entry of the archive (not the ones it only implies). */
+  dirs?: Set<string>;
 }
 
 /**
@@ -509,6 +511,7 @@ export async function applyLayerTar(input: Readable, diffDir: string, opts: Appl
       await removeExisting(dest, e.type === 'dir');
       switch (e.type) {
         case 'dir':
+          opts.dirs?.add(rel);
           await fsp.mkdir(dest, {recursive: true});
           break;
         case 'file': {

@@ -183,4 +183,56 @@ describe.skipIf(daemonSkip)(`engine root vs a private dockerd${daemonSkip ? ` (s
     if (typeof daemon === 'string') return ctx.skip(daemon);
     expect(lines(cli(['diff', 'web', '--root', root]).stdout).sort()).toEqual([...theirs].sort());
   });
+
+  it("ADD of an archive into the image's links and directories: the layer Docker writes", async (ctx) => {
+    if (typeof daemon === 'string') return ctx.skip(daemon);
+    // The first archive gives the image /escape -> /target and a 0700 /keep; the second names only
+    // files, under /escape, /keep, a new /fresh/deep and the base's /etc. Docker's Untar follows the
+    // link inside the image and leaves the directories it only implies as they are.
+    const dir = join(tmp, 'add-context');
+    const stage = (name: string, files: Record<string, string>) => {
+      for (const [path, text] of Object.entries(files)) {
+        mkdirSync(join(dir, name, path, '..'), {recursive: true});
+        writeFileSync(join(dir, name, path), text);
+      }
+    };
+    stage('one', {'target/t.txt': 't\n', 'keep/k.txt': 'k\n'});
+    execFileSync('chmod', ['700', join(dir, 'one', 'keep')]);
+    execFileSync('ln', ['-s', '/target', join(dir, 'one', 'escape')]);
+    stage('two', {'escape/through.txt': 'through\n', 'keep/inner.txt': 'inner\n', 'fresh/deep/f.txt': 'f\n', 'etc/added.conf': 'a\n'});
+    const tarOf = (name: string, members: string[], extra: string[] = []) =>
+      execFileSync('tar', ['-cf', join(dir, `${name}.tar`), '--owner=0', '--group=0', '--numeric-owner', ...extra, '-C', join(dir, name), ...members]);
+    tarOf('one', ['escape', 'target', 'keep']);
+    tarOf('two', ['escape/through.txt', 'keep/inner.txt', 'fresh/deep/f.txt', 'etc/added.conf'], ['--no-recursion']);
+    writeFileSync(join(dir, 'Dockerfile'), 'FROM localbase:1\nADD one.tar /\nADD two.tar /\n');
+    await docker('build', '-q', '-t', `${tag}-add:1`, dir);
+    await docker('save', '-o', join(tmp, 'theirs-add.tar'), `${tag}-add:1`);
+    const r = cli(['build', '-t', 'add:1', dir, '--root', root]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(cli(['save', 'add:1', '-o', join(tmp, 'ours-add.tar'), '--root', root]).code).toBe(0);
+    // The last layer's entries as GNU tar lists them: type and mode, owner, size, name (times left out).
+    const lastLayer = (archive: string) => {
+      const manifest = JSON.parse(execFileSync('tar', ['-xOf', archive, 'manifest.json'], {encoding: 'utf8'})) as Array<{Layers: string[]}>;
+      const layer = execFileSync('tar', ['-xOf', archive, manifest[0]!.Layers.at(-1)!], {maxBuffer: 1 << 28});
+      return lines(execFileSync('tar', ['--numeric-owner', '-tvf', '-'], {input: layer, encoding: 'utf8'}))
+        .map((l) => l.split(/\s+/))
+        .map((f) => [f[0], f[1], f[2], f.slice(5).join(' ')].join(' '))
+        .sort();
+    };
+    const want = lastLayer(join(tmp, 'theirs-add.tar'));
+    expect(want).toContainEqual(expect.stringMatching(/^-rw-r--r-- 0\/0 8 target\/through\.txt$/));
+    expect(lastLayer(join(tmp, 'ours-add.tar'))).toEqual(want);
+
+    // A link to nothing: the files under it cannot be made, for Docker as for us.
+    stage('dangling', {'gone/x.txt': 'x\n'});
+    execFileSync('ln', ['-s', '/nowhere', join(dir, 'dangling', 'link')]);
+    tarOf('dangling', ['link']);
+    stage('under', {'link/x.txt': 'x\n'});
+    tarOf('under', ['link/x.txt'], ['--no-recursion']);
+    writeFileSync(join(dir, 'Dockerfile'), 'FROM localbase:1\nADD dangling.tar /\nADD under.tar /\n');
+    await expect(docker('build', '-q', dir)).rejects.toThrow(/no such file or directory/);
+    const failed = cli(['build', dir, '--root', root]);
+    expect(failed.code).not.toBe(0);
+    expect(failed.stderr).toMatch(/ENOENT.*\/link/);
+  });
 });
