@@ -68,9 +68,14 @@ export class SearchIndex {
     this.pieces.push({text: `\0${paths.join('\0')}\0`, starts});
   }
 
+  /** List every entry, a slice at a time (a background job when keys pause). */
+  *listing(): Steps<void> {
+    while (!this.build(2)) yield;
+  }
+
   /** List every entry and find the matches of `text`, a slice at a time (a background job while the query is typed). */
   *prepare(text: string): Steps<void> {
-    while (!this.build(2)) yield;
+    yield* this.listing();
     this.hits(text);
   }
 

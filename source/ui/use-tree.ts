@@ -2,11 +2,11 @@
 // (on the selected path, or its nearest ancestor), the row count (counted when keys pause) and
 // the search index (built in slices when keys pause, and the typed query's matches found as it is typed).
 import type {Steps} from '../tree/steps.js';
-import {useEffect, useMemo, useRef} from 'react';
+import {useMemo, useRef} from 'react';
 import {bySize, filterPaths, FlatTree, type FileNode, type TreeSource} from './file-tree.js';
 import {searchIndex} from './search.js';
 import type {TreeState} from './state.js';
-import {IDLE_MS, SLICE_MS, type StoreFeed} from './store-feed.js';
+import type {StoreFeed} from './store-feed.js';
 
 export interface TreeModel {
   source?: TreeSource;
@@ -19,10 +19,11 @@ export interface TreeModel {
 }
 
 let nextId = 0;
-const ids = new WeakMap<FlatTree, number>();
-const idOf = (flat: FlatTree): number => {
-  let id = ids.get(flat);
-  if (id === undefined) ids.set(flat, (id = nextId++));
+const ids = new WeakMap<object, number>();
+/** A number for a tree or source, naming a background job's params. */
+const idOf = (x: FlatTree | TreeSource): number => {
+  let id = ids.get(x);
+  if (id === undefined) ids.set(x, (id = nextId++));
   return id;
 };
 
@@ -68,7 +69,7 @@ export function useTree(raw: TreeSource | undefined, ts: TreeState, feed: StoreF
   const cursor = useMemo(() => (active ? treeCursor(flat, {cursor: ts.cursor, path: ts.path}) : ts.cursor), [active, flat, ts.cursor, ts.path]);
   const node = active ? flat?.rows[cursor] : undefined;
   const counted = flat && !flat.done && active ? feed.background(`count ${name}`, String(idOf(flat)), () => countSteps(flat)) : undefined;
-  usePreparedSearch(active ? source : undefined, feed, query);
+  if (active && source) prepareSearch(source, feed, name, query);
   return {source, flat, cursor, node, total: flat?.done ? flat.rows.length : counted?.done ? flat?.rows.length : undefined};
 }
 
@@ -86,32 +87,12 @@ export function useShown<T>(shown: boolean, make: () => T, deps: readonly unknow
 }
 
 /**
- * List `source` for search in short slices when no key has come for a while, so a search finds
- * it ready and the slices (and their garbage) stay out of the way of key presses. While a query
- * is typed, the listing is finished and the query's matches found at once, in slices between the
- * keys, so Enter finds them ready.
+ * List `source` for search in slices when keys pause, so a search finds it ready. While a query is
+ * typed, the listing is finished and the query's matches found at once, in slices between the keys,
+ * so Enter finds them ready.
  */
-function usePreparedSearch(source: TreeSource | undefined, feed: StoreFeed, query: string | undefined): void {
-  useEffect(() => {
-    if (!source) return;
-    const index = searchIndex(source);
-    const steps = query ? index.prepare(query) : undefined;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const slice = (): void => {
-      const wait = steps ? 0 : feed.lastKey + IDLE_MS - performance.now();
-      if (wait > 0) {
-        timer = setTimeout(slice, wait);
-        return;
-      }
-      let done: boolean;
-      if (steps) {
-        const end = performance.now() + SLICE_MS;
-        do done = steps.next().done === true;
-        while (!done && performance.now() < end);
-      } else done = index.build(2);
-      timer = done ? undefined : setTimeout(slice, 0);
-    };
-    timer = setTimeout(slice, 0);
-    return () => clearTimeout(timer);
-  }, [source, feed, query]);
+function prepareSearch(source: TreeSource, feed: StoreFeed, name: string, query: string | undefined): void {
+  const index = searchIndex(source);
+  if (index.done && !query) return;
+  feed.background(`search ${name}`, `${idOf(source)} ${query ?? ''}`, () => (query ? index.prepare(query) : index.listing()), {idle: !query});
 }
