@@ -151,7 +151,8 @@ interface ZlibSync {
 export function syncDecoder(kind: Exclude<Compression, 'none'>, onData: (chunk: Buffer) => void): {write(chunk: Buffer): void} {
   if (kind === 'zstd') return new ZstdDecoder(onData);
   // zlib's synchronous step closes its handle when done (it is made for one-shot gunzipSync):
-  // the close is skipped and the handle put back, so the stream goes on from step to step.
+  // the close is skipped and the handle put back, so the stream goes on from step to step. These
+  // internals are the same in Node 20, 22 and 24 (`npm run test:node` reads gzip'd archives with each).
   const gunzip = createGunzip() as unknown as ZlibSync;
   const handle = gunzip._handle!;
   const close = handle.close.bind(handle);

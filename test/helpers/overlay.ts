@@ -243,7 +243,7 @@ export class MountFs implements FsOpTarget {
     unlinkSync(this.#real(path));
   }
   rm(path: string, options: {recursive?: boolean} = {}): void {
-    if (options.recursive) rmSync(this.#real(path), {recursive: true});
+    if (options.recursive) rmTree(this.#real(path));
     else unlinkSync(this.#real(path));
   }
   mkdir(path: string, options: {recursive?: boolean} = {}): void {
@@ -336,4 +336,52 @@ export function describeView(view: Pick<FsOpTarget, 'lstat' | 'readdir' | 'readF
   };
   walk('');
   return lines;
+}
+
+/**
+ * `rm -r` as Node 20's fs.rmSync does it (its rimraf), whatever Node runs the test, as CowView
+ * does it: rmdir first, into the children only when the directory is not empty, a child that is
+ * gone (a whiteout a plain lower directory lists) skipped. So `rm -r` of the mount point itself
+ * fails with EBUSY and keeps its contents; Node 24's rmSync empties it first, then reports an
+ * error with no code.
+ */
+function rmTree(path: string): void {
+  lstatSync(path); // a missing path is ENOENT (rmSync without force)
+  rimraf(path);
+}
+
+const codeOf = (err: unknown): string | undefined => (err as NodeJS.ErrnoException).code;
+
+function rimraf(path: string): void {
+  let dir = false;
+  try {
+    dir = lstatSync(path).isDirectory();
+  } catch (err) {
+    if (codeOf(err) === 'ENOENT') return;
+  }
+  if (dir) return rmdirEmptying(path, undefined);
+  try {
+    unlinkSync(path);
+  } catch (err) {
+    const code = codeOf(err);
+    if (code === 'ENOENT') return;
+    if (code !== 'EISDIR' && code !== 'EPERM') throw err;
+    rmdirEmptying(path, err);
+  }
+}
+
+function rmdirEmptying(path: string, first: unknown): void {
+  try {
+    rmdirSync(path);
+  } catch (err) {
+    const code = codeOf(err);
+    if (code === 'ENOENT') return;
+    if (code !== 'ENOTEMPTY' && code !== 'EEXIST' && code !== 'EPERM') throw first ?? err;
+    for (const name of readdirSync(path)) rimraf(join(path, name));
+    try {
+      rmdirSync(path);
+    } catch (again) {
+      if (codeOf(again) !== 'ENOENT') throw again;
+    }
+  }
 }
