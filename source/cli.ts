@@ -10,7 +10,7 @@ import {guard} from './text/escape.js';
 export const DEFAULT_ROOT = '/var/lib/docker';
 
 /** Options of the explorer (no command). */
-const EXPLORER_OPTIONS: readonly string[] = ['root', 'containerd-root', 'namespace', 'select', 'platform', 'help'];
+const EXPLORER_OPTIONS: readonly string[] = ['root', 'containerd-root', 'namespace', 'swarm-unlock-key-file', 'select', 'platform', 'help'];
 
 function help(io: Io): void {
   const lines = Object.values(COMMANDS).map((spec) => `  layerscope ${spec.usage.padEnd(34)} ${spec.summary}`);
@@ -19,6 +19,7 @@ function help(io: Io): void {
       `${lines.join('\n')}\n\n` +
       `Commands that read take --root DIR (default ${DEFAULT_ROOT}) and --json; layerscope COMMAND --help says what a command takes.\n` +
       'Stores of containerd also take --namespace NS, and a Docker root using the containerd image store --containerd-root DIR.\n' +
+      "An autolocked swarm manager's cluster volumes need --swarm-unlock-key-file FILE|- (what docker swarm unlock-key -q prints).\n" +
       "Image archives and layouts take --platform os/arch[/variant] for image indexes (default: this host's).\n" +
       'layerscope --version prints the version.\n',
   );
@@ -70,7 +71,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     const foreign = given.filter((o) => !EXPLORER_OPTIONS.includes(o));
     if (foreign.length || args.length) {
       io.err(
-        `layerscope: the explorer takes one ROOT|ARCHIVE and --root, --containerd-root, --namespace, --select, --platform${foreign.length ? `, not ${foreign.map((o) => `--${o}`).join(', ')}` : `; extra: ${guard(args.join(' '))}`}\n`,
+        `layerscope: the explorer takes one ROOT|ARCHIVE and --root, --containerd-root, --namespace, --swarm-unlock-key-file, --select, --platform${foreign.length ? `, not ${foreign.map((o) => `--${o}`).join(', ')}` : `; extra: ${guard(args.join(' '))}`}\n`,
       );
       return 2;
     }
@@ -78,18 +79,15 @@ export async function main(argv: string[], io: Io): Promise<number> {
     process.env.NODE_ENV ??= 'production';
     // Ink renders only the last frame when CI is set; a real terminal wants live frames.
     if (process.stdout.isTTY) for (const key of ['CI', 'CONTINUOUS_INTEGRATION']) if (key in process.env) process.env[key] = 'false';
+    let open;
+    try {
+      open = (await import('./commands/context.js')).openOptions(values);
+    } catch (err) {
+      io.err(`layerscope: ${guard((err as Error).message)}\n`);
+      return 1;
+    }
     const {runTui} = await import('./ui/run.js');
-    return runTui(
-      {
-        target: name,
-        root: values.root,
-        select: values.select,
-        containerdRoot: values['containerd-root'],
-        namespace: values.namespace,
-        platform: values.platform,
-      },
-      io,
-    );
+    return runTui({target: name, root: values.root, select: values.select, ...open}, io);
   }
   if (values.help) {
     commandHelp(io, spec);

@@ -1,5 +1,6 @@
 // What every command gets: parsed options, the opened store, and where to write.
 import {parsePlatform} from '../docker/platform.js';
+import {readUnlockKeyFile} from '../store/swarm/crypt.js';
 import type {OpenOptions} from '../store/backend.js';
 import type {Problem} from '../store/problems.js';
 import {escape, guard, jsonSafe} from '../text/escape.js';
@@ -18,12 +19,21 @@ export interface CommandContext extends Io {
 
 export type Command = (ctx: CommandContext) => Promise<number> | number;
 
-/** What backends need beyond the path: `--containerd-root DIR`, `--namespace NS`, `--platform os/arch[/variant]`. */
-export function openOptions(ctx: Pick<CommandContext, 'flags'>): OpenOptions {
+/**
+ * What backends need beyond the path: `--containerd-root DIR`, `--namespace NS`, `--platform
+ * os/arch[/variant]`, `--swarm-unlock-key-file FILE`. The explorer's options are the same.
+ */
+export function openOptions(flags: Readonly<Record<string, unknown>>): OpenOptions {
   const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
-  const platform = text(ctx.flags.platform);
+  const platform = text(flags.platform);
   if (platform !== undefined) parsePlatform(platform); // a malformed --platform is an error even where no index is read
-  return {containerdRoot: text(ctx.flags['containerd-root']), namespace: text(ctx.flags.namespace), platform};
+  const keyFile = text(flags['swarm-unlock-key-file']);
+  return {
+    containerdRoot: text(flags['containerd-root']),
+    namespace: text(flags.namespace),
+    platform,
+    ...(keyFile !== undefined ? {swarmUnlockKey: readUnlockKeyFile(keyFile)} : {}),
+  };
 }
 
 /** Problems go to stderr, one line each, naming the item; they never stop the output. */

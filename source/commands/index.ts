@@ -8,6 +8,7 @@ export const OPTIONS = {
   root: {type: 'string'},
   'containerd-root': {type: 'string'},
   namespace: {type: 'string'},
+  'swarm-unlock-key-file': {type: 'string'},
   json: {type: 'boolean'},
   'no-trunc': {type: 'boolean'},
   help: {type: 'boolean', short: 'h'},
@@ -46,8 +47,8 @@ export interface CommandSpec {
 }
 
 const MANY = Infinity;
-/** Commands that read a store: its root, what containerd stores need, JSON output. */
-const READ = ['root', 'containerd-root', 'namespace', 'json'] as const;
+/** Commands that read a store: its root, what containerd stores and autolocked swarms need, JSON output. */
+const READ = ['root', 'containerd-root', 'namespace', 'swarm-unlock-key-file', 'json'] as const;
 /** Commands that read images from sources: `--platform` picks an image index's platform. */
 const SOURCES = [...READ, 'platform'] as const;
 const inspect = () => import('./inspect.js');

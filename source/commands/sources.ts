@@ -18,7 +18,7 @@ export function withStore(body: (store: LayerStore, ctx: CommandContext) => numb
  */
 export function withSources(body: (open: Opener, ctx: CommandContext) => Promise<number>): Command {
   return async (ctx) => {
-    const open = new Opener(ctx.root, openOptions(ctx));
+    const open = new Opener(ctx.root, openOptions(ctx.flags));
     let code: number;
     try {
       code = await body(open, ctx);

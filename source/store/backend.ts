@@ -13,6 +13,8 @@ export interface OpenOptions {
   namespace?: string;
   /** `os/arch[/variant]` to read from image indexes (archives, layouts); the host's by default. */
   platform?: string;
+  /** The key-encryption key of an autolocked swarm (from its unlock key), for its cluster volumes. */
+  swarmUnlockKey?: Buffer;
 }
 
 export interface Backend {

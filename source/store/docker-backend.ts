@@ -9,5 +9,5 @@ import {DRIVERS} from './drivers.js';
 export const dockerBackend: Backend = {
   kinds: {docker: `a Docker data root: \`image/<driver>/\` for a driver of ${DRIVERS.join(', ')} (layers in the driver's directory)`},
   detect: (path) => (DRIVERS.some((d) => existsSync(join(path, 'image', d))) ? 'docker' : undefined),
-  open: async (path) => (await import('./docker-root.js')).openRoot(path),
+  open: async (path, _kind, opts) => (await import('./docker-root.js')).openRoot(path, opts.swarmUnlockKey),
 };

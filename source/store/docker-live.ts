@@ -45,7 +45,7 @@ export function dockerLiveCatalog(store: DockerStore): LiveCatalog {
 /** Volumes of a Docker data root (`volumes/`), with the store's volume metadata reader. */
 export function rereadDockerVolumes(store: DockerStore, problems: Problems): void {
   const meta = store.opts.volumeMeta?.(store.root, problems) ?? new Map<string, VolumeMeta>();
-  const fresh = readVolumes(store.root, store.containers, meta, problems, store.plugins);
+  const fresh = readVolumes(store.root, store.containers, meta, problems, store.plugins, store.opts.swarmUnlockKey);
   store.volumes.length = 0;
   for (const v of fresh) store.volumes.push(v); // no spread: there may be 100k+
 }

@@ -28,6 +28,8 @@ export {LayerStore};
 export interface StoreOptions {
   /** Labels and options of volumes (from `volumes/metadata.db`). */
   volumeMeta?: (root: string, problems: Problems) => Map<string, VolumeMeta>;
+  /** The key-encryption key of an autolocked swarm, for its cluster volumes. */
+  swarmUnlockKey?: Buffer;
 }
 
 /** A store whose layers are directories on disk (change sets with overlay rules, or full copies). */
@@ -112,7 +114,7 @@ export class DockerStore extends DirStore {
     this.containers = readContainers(root, this.driver, this.layers, this.problems, undefined, this.images);
     const meta = opts.volumeMeta?.(root, this.problems) ?? new Map<string, VolumeMeta>();
     for (const p of readPlugins(root, this.problems)) this.plugins.push(p);
-    this.volumes = readVolumes(root, this.containers, meta, this.problems, this.plugins);
+    this.volumes = readVolumes(root, this.containers, meta, this.problems, this.plugins, opts.swarmUnlockKey);
     const swarm = swarmNotice(root);
     if (swarm) this.notices.push(swarm);
     const xattrNotice = this.driver === 'overlay2' ? overlayXattrNotice() : undefined;

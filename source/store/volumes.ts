@@ -37,6 +37,8 @@ export function readVolumes(
   meta: Map<string, VolumeMeta>,
   problems: Problems,
   plugins: ManagedPlugin[] = readPlugins(root, problems),
+  /** opens an autolocked swarm's raft log (its cluster volumes) */
+  swarmUnlockKey?: Buffer,
 ): Volume[] {
   const base = join(root, 'volumes');
   const files = new RootFiles(root, problems);
@@ -89,7 +91,7 @@ export function readVolumes(
     return {...common, labels: m?.labels ?? null, options, mountpoint, createdAt, scope: 'local', data: localData(root, mountpoint, driverOpts ?? options)};
   });
   // Docker lists both: a cluster volume may share its name with a local one.
-  const cluster = readClusterVolumes(root, problems).map((v): Volume => ({
+  const cluster = readClusterVolumes(root, problems, swarmUnlockKey).map((v): Volume => ({
     name: v.name,
     driver: v.driver,
     anonymous: false,

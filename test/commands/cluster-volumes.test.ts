@@ -163,6 +163,42 @@ describe.skipIf(!!skip)(`cluster volumes of a swarm manager (fixtures/${NAME}, D
     expect(r.json).toEqual([]);
   });
 
+  it('autolocked, with its unlock key (--swarm-unlock-key-file, or piped in): the cluster volumes Docker lists; whole (exit 0)', () => {
+    const {dir, args} = fresh();
+    rmSync(join(dir, 'docker-root/swarm'), {recursive: true});
+    cpSync(join(dir, 'locked-swarm'), join(dir, 'docker-root/swarm'), {recursive: true});
+    const key = join(import.meta.dirname, `../../fixtures/${NAME}/answers/unlock-key.txt`);
+    const r = volumes(args, ['--swarm-unlock-key-file', key]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.json.map(pick)).toEqual(docker.map(pick));
+    // `docker swarm unlock-key -q | layerscope volumes --swarm-unlock-key-file -`
+    const piped = cli(['volumes', ...args, '--json', '--swarm-unlock-key-file', '-'], {input: readFileSync(key)});
+    expect(piped.code).toBe(0);
+    expect(piped.stdout).toBe(r.stdout);
+  });
+
+  it("another swarm's unlock key: a problem saying so, exit 3; a file that holds no unlock key: named, exit 1", () => {
+    const {dir, args} = fresh();
+    rmSync(join(dir, 'docker-root/swarm'), {recursive: true});
+    cpSync(join(dir, 'locked-swarm'), join(dir, 'docker-root/swarm'), {recursive: true});
+    const other = join(dir, 'other-key.txt');
+    writeFileSync(other, `SWMKEY-1-${Buffer.alloc(32, 7).toString('base64').replace(/=+$/, '')}\n`);
+    const r = volumes(args, ['--swarm-unlock-key-file', other]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('cluster (CSI) volumes not listed: the swarm is autolocked and the unlock key given does not open its raft DEK');
+    expect(r.json).toEqual([]);
+    const junk = join(dir, 'junk.txt');
+    writeFileSync(junk, 'hello\n');
+    const bad = cli(['volumes', ...args, '--swarm-unlock-key-file', junk]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain(`--swarm-unlock-key-file ${junk}: not a swarm unlock key`);
+    // The explorer reads it before it starts, as the commands do.
+    const explorer = cli([...args, '--swarm-unlock-key-file', junk]);
+    expect([explorer.code, explorer.stderr]).toEqual([1, bad.stderr]);
+    expect(cli(['volumes', ...args, '--swarm-unlock-key-file', join(dir, 'absent')]).stderr).toContain('ENOENT');
+  });
+
   it('a damaged WAL record (CRC mismatch): named with its file, exit 3; what the log held before it is listed', () => {
     const {dir, args} = fresh();
     const file = walFile(dir);

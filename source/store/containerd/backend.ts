@@ -38,7 +38,12 @@ export const containerdBackend: Backend = {
         `${path} is a Docker root using the containerd image store, but ${containerdRoot} has no ${META_DB}; give containerd's root with --containerd-root DIR`,
       );
     }
-    return new (await import('./store.js')).ContainerdStore(containerdRoot, {dockerRoot: path, namespace: opts.namespace, platform: opts.platform});
+    return new (await import('./store.js')).ContainerdStore(containerdRoot, {
+      dockerRoot: path,
+      namespace: opts.namespace,
+      platform: opts.platform,
+      swarmUnlockKey: opts.swarmUnlockKey,
+    });
   },
 };
 

@@ -45,6 +45,8 @@ export interface ContainerdStoreOptions {
   namespace?: string;
   /** `os/arch[/variant]` to read from an image index (the host's by default). */
   platform?: string;
+  /** For `containerd-docker`: the key-encryption key of an autolocked swarm, for its cluster volumes. */
+  swarmUnlockKey?: Buffer;
 }
 
 export class ContainerdStore extends DirStore {
@@ -412,7 +414,7 @@ export class ContainerdStore extends DirStore {
     for (const message of meta.problems) problems.add(join(root, 'volumes', 'metadata.db'), message);
     // Managed plugins live in the Docker root whatever the image store (plugins/<id>/config.json).
     replaceArray(this.plugins, readPlugins(root, problems));
-    replaceArray(this.volumes, readVolumes(root, this.containers, meta.volumes, problems, this.plugins));
+    replaceArray(this.volumes, readVolumes(root, this.containers, meta.volumes, problems, this.plugins, this.opts.swarmUnlockKey));
     const swarm = swarmNotice(root);
     if (swarm && !this.notices.includes(swarm)) this.notices.push(swarm);
   }

@@ -4,8 +4,10 @@
 // The data encryption keys (DEKs) are PEM headers of the manager's TLS key
 // (swarm/certificates/swarm-node.key: `raft-dek`, and `raft-dek-pending` while a rotation is under
 // way), each itself a MaybeEncryptedRecord: stored as is (algorithm none) unless the swarm is
-// autolocked, when the key-encryption key is the unlock key, which the root does not hold.
+// autolocked, when the key-encryption key is the unlock key, which the root does not hold (the user
+// may give it: `docker swarm unlock-key -q` prints it as SWMKEY-1-<unpadded base64 of 32 bytes>).
 import {createDecipheriv, createHmac, timingSafeEqual} from 'node:crypto';
+import {closeSync, openSync, readSync} from 'node:fs';
 import {Message} from '../protobuf.js';
 import {secretboxOpen} from './secretbox.js';
 
@@ -91,19 +93,60 @@ export function pemHeaders(pem: string): Map<string, string> {
   return headers;
 }
 
-export function readDeks(pem: string): Deks {
+const UNLOCK_KEY_PREFIX = 'SWMKEY-1-';
+
+/** The key-encryption key an unlock key (`SWMKEY-1-…`, as `docker swarm unlock-key -q` prints it) stands for. */
+export function parseUnlockKey(text: string): Buffer {
+  const key = text.trim();
+  const body = key.startsWith(UNLOCK_KEY_PREFIX) ? key.slice(UNLOCK_KEY_PREFIX.length) : undefined;
+  const bytes = body !== undefined && /^[A-Za-z0-9+/]+$/.test(body) ? Buffer.from(body, 'base64') : undefined;
+  if (!bytes || bytes.length !== 32)
+    throw new Error(`not a swarm unlock key (SWMKEY-1- and 43 base64 characters, as \`docker swarm unlock-key -q\` prints it)`);
+  return bytes;
+}
+
+/** The unlock key in `file` (given by the user; `-`: standard input, for `docker swarm unlock-key -q |`), read to 4 KiB at most. */
+export function readUnlockKeyFile(file: string): Buffer {
+  try {
+    const fd = file === '-' ? 0 : openSync(file, 'r');
+    try {
+      const buf = Buffer.alloc(4096);
+      let n = 0;
+      for (let got = -1; got !== 0 && n < buf.length; n += got) got = readSync(fd, buf, n, buf.length - n, null);
+      return parseUnlockKey(buf.subarray(0, n).toString('latin1'));
+    } finally {
+      if (fd !== 0) closeSync(fd);
+    }
+  } catch (err) {
+    throw new Error(`--swarm-unlock-key-file ${file}: ${(err as Error).message}`);
+  }
+}
+
+/** The raft DEKs in a manager's TLS key; `unlockKey` opens them when the swarm is autolocked. */
+export function readDeks(pem: string, unlockKey?: Buffer): Deks {
   const headers = pemHeaders(pem);
   const keys: Buffer[] = [];
   for (const name of ['raft-dek', 'raft-dek-pending']) {
     const value = headers.get(name);
     if (value === undefined) continue;
-    const r = parseRecord(Buffer.from(value, 'base64'));
-    if (r.algorithm !== NONE)
+    const raw = Buffer.from(value, 'base64');
+    const record = parseRecord(raw);
+    let dek: Buffer;
+    if (record.algorithm === NONE) dek = record.data;
+    else if (!unlockKey)
       return {
-        locked: `the swarm is autolocked: its raft DEK is encrypted (${algorithmName(r.algorithm)}) with the unlock key, which the root does not hold`,
+        locked: `the swarm is autolocked: its raft DEK is encrypted (${algorithmName(record.algorithm)}) with the unlock key, which the root does not hold; give it with --swarm-unlock-key-file FILE (\`docker swarm unlock-key -q\` on a manager prints it)`,
       };
-    if (r.data.length !== 32) return {missing: `${name} holds ${r.data.length} bytes, not a 32-byte key`};
-    keys.push(r.data);
+    else {
+      try {
+        dek = decrypt(raw, [unlockKey]);
+      } catch (err) {
+        if (!(err instanceof DecryptError)) throw err;
+        return {locked: `the swarm is autolocked and the unlock key given does not open its raft DEK (another swarm's key, or one rotated since)`};
+      }
+    }
+    if (dek.length !== 32) return {missing: `${name} holds ${dek.length} bytes, not a 32-byte key`};
+    keys.push(dek);
   }
   return keys.length ? {keys} : {missing: 'no raft-dek header: not the TLS key of a swarm manager'};
 }

@@ -109,7 +109,7 @@ export function clusterStatus(c: ClusterVolume): string {
  * The cluster volumes recorded under `root` (a Docker root): none when it is no swarm manager.
  * What cannot be read (an autolocked swarm, a damaged log) is a problem: the list is then not whole.
  */
-export function readClusterVolumes(root: string, problems: Problems): SwarmVolume[] {
+export function readClusterVolumes(root: string, problems: Problems, unlockKey?: Buffer): SwarmVolume[] {
   const swarm = join(root, 'swarm');
   const raft = join(swarm, 'raft');
   if (!existsSync(raft)) return [];
@@ -122,14 +122,9 @@ export function readClusterVolumes(root: string, problems: Problems): SwarmVolum
     problems.add(raft, 'cluster (CSI) volumes not listed: the raft DEK (in swarm-node.key) could not be read');
     return [];
   }
-  const deks = readDeks(pem);
+  const deks = readDeks(pem, unlockKey);
   if (!('keys' in deks)) {
-    problems.add(
-      raft,
-      'locked' in deks
-        ? `cluster (CSI) volumes not listed: ${deks.locked} (\`docker swarm unlock\` on the running node asks for it)`
-        : `cluster (CSI) volumes not listed: ${keyFile}: ${deks.missing}`,
-    );
+    problems.add(raft, 'locked' in deks ? `cluster (CSI) volumes not listed: ${deks.locked}` : `cluster (CSI) volumes not listed: ${keyFile}: ${deks.missing}`);
     return [];
   }
   const log = readRaftLog(root, raft, problems);
