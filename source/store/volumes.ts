@@ -5,7 +5,7 @@
 // created) is read here; what a plugin answers at run time (its mountpoint, status, scope,
 // created) is marked unknown. Paths a plugin or a mount option names are outside the root and
 // are never touched: only `volumes/<name>` and its `_data` are stat'ed.
-import {lstatSync} from 'node:fs';
+import {lstatSync, type BigIntStats} from 'node:fs';
 import {join} from 'node:path';
 import {isHex64, shortId} from '../docker/digest.js';
 import {escape} from '../text/escape.js';
@@ -26,6 +26,14 @@ export interface VolumeMeta {
 /** Go's time.RFC3339 at whole seconds, in UTC. */
 export function rfc3339(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/**
+ * A file's ctime as Go formats it in RFC 3339: whole seconds, truncated. Not Node's `ctime`: that
+ * Date rounds to the nearest millisecond, a second late when ctime is in the last half millisecond of one.
+ */
+export function ctimeRfc3339(st: BigIntStats): string {
+  return rfc3339(new Date(Number(st.ctimeNs / 1_000_000_000n) * 1000));
 }
 
 /** What `docker volume inspect` of a plugin volume gets from the plugin, not from the store. */
@@ -80,10 +88,10 @@ export function readVolumes(
     try {
       // What the local driver reports: the ctime of `_data` (measured against a real dockerd).
       if (dirs.has(name)) {
-        const st = lstatSync(mountpoint);
+        const st = lstatSync(mountpoint, {bigint: true});
         if (!st.isDirectory())
           problems.add(mountpoint, `not a directory (a ${st.isSymbolicLink() ? 'symbolic link' : 'file'}); not followed, the volume is not sized`);
-        createdAt = rfc3339(st.ctime);
+        createdAt = ctimeRfc3339(st);
       }
     } catch (err) {
       problems.fromError(mountpoint, err, 'stat');

@@ -17,7 +17,7 @@ import {RootFiles} from '../files.js';
 import {scanLayerDir} from '../scan.js';
 import {DirStore, type LayerStore} from '../store.js';
 import type {ContainerUsage, ImageUsage, VolumeUsage} from '../usage.js';
-import {describeData, localData, pluginData, rfc3339, storedPath, usesByVolume} from '../volumes.js';
+import {ctimeRfc3339, describeData, localData, pluginData, storedPath, usesByVolume} from '../volumes.js';
 import {isHex64} from '../../docker/digest.js';
 import {overlayXattrNotice} from '../xattr.js';
 import {containerMetadata, listInstanceDigest, readCatalog, readImageConfig, type CsImage, type CsLayer} from './catalog.js';
@@ -405,7 +405,7 @@ function isDir(path: string): boolean {
 
 function statTime(path: string): string | undefined {
   try {
-    return rfc3339(lstatSync(path).ctime);
+    return ctimeRfc3339(lstatSync(path, {bigint: true}));
   } catch {
     return undefined;
   }
