@@ -12,10 +12,16 @@ npm run build --silent
 arch=$(node -p process.arch)
 cache=${LAYERSCOPE_NODE_CACHE:-/var/tmp/layerscope-node}
 status=0
+mkdir -p -m 755 "$cache"
+# /var/tmp is everyone's: run nothing from a cache another user made or can write.
+if [ -L "$cache" ] || [ "$(stat -c %u "$cache")" != "$(id -u)" ] || [ -n "$(find "$cache" -maxdepth 0 -perm /022)" ]; then
+  echo "test:node: $cache is not ours alone (owner, mode or a link); remove it or set LAYERSCOPE_NODE_CACHE" >&2
+  exit 1
+fi
 for major in ${NODE_MAJORS:-22 24}; do
   dir=$cache/$arch-$major
   if [ ! -x "$dir/package/bin/node" ]; then
-    rm -rf "$dir" && mkdir -p -m 755 "$cache" "$dir"
+    rm -rf "$dir" && mkdir -p -m 755 "$dir"
     tgz=$(cd "$dir" && npm pack --silent "node-linux-$arch@$major")
     tar -xzf "$dir/$tgz" -C "$dir" && rm "$dir/$tgz"
   fi

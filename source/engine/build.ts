@@ -666,12 +666,7 @@ async function copyEntry(source: FileSource, rel: string, target: string, view: 
  * to nothing or to a non-directory, as the kernel refuses the files' creation there).
  */
 function impliedDir(view: CowView, target: string, existing: Stats | undefined): string {
-  if (!existing) {
-    view.mkdir(target);
-    view.chmod(target, 0o755);
-    if (process.getuid?.() === 0) view.lchown(target, 0, 0);
-    return target;
-  }
+  if (!existing) return mkdirAllInView(view, target);
   const resolved = existing.isSymbolicLink() ? resolveInView(view, target) : target;
   const st = resolved === target ? existing : lstatInView(view, resolved);
   if (!st) throw new CowError('ENOENT', 'open', target);
